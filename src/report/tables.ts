@@ -1,0 +1,300 @@
+/**
+ * Per-experiment results: a CSV and a Markdown table (one row per variation,
+ * only the varied parameters plus metrics, fixed order and precision), an SVG
+ * overlay of every variation's loss curves, and conclusions computed from
+ * the numbers. The same runs always give byte-identical files.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import type { Experiment } from "../sweep/experiment.ts";
+import { runId } from "../sweep/run_id.ts";
+import { parseHistoryCsv } from "../sweep/history.ts";
+import type { EpochRecord } from "../train/fit.ts";
+import { lossPlotSvg } from "./svg.ts";
+import { readJsonIfExists, writeFileAtomic } from "../util/atomic.ts";
+
+/** What `metrics.json` holds (the fields the reports read). */
+export interface RunMetrics {
+  test: {
+    loss: number;
+    accuracy: number;
+    macroF1: number;
+    perClass: {
+      class: string;
+      precision: number;
+      recall: number;
+      f1: number;
+      support: number;
+    }[];
+    confusion: number[][];
+  };
+  epochsRun: number;
+  bestEpoch: number;
+  stoppedEarly: boolean;
+  trainSeconds: number;
+  parity?: {
+    agreement: number;
+    maxAbsDiff: number;
+    meanAbsDiff: number;
+    engineMacroF1: number;
+    tfjsMacroF1: number;
+    engineSeconds: number;
+    tfjsSeconds: number;
+  };
+}
+
+/** One variation of an experiment with its results, if it has finished. */
+export interface VariationResult {
+  label: string;
+  id: string;
+  varied: Record<string, unknown>;
+  metrics?: RunMetrics;
+  history: EpochRecord[];
+  error?: string;
+}
+
+/** Reads the results of every variation of `exp` from `outputs/runs`. */
+export async function collectResults(
+  exp: Experiment,
+  outputs: string,
+): Promise<VariationResult[]> {
+  const out: VariationResult[] = [];
+  for (const run of exp.runs) {
+    const id = runId(run.config);
+    const dir = join(outputs, "runs", id);
+    const metrics = await readJsonIfExists<RunMetrics>(
+      join(dir, "metrics.json"),
+    );
+    const error = await readJsonIfExists<{ message: string }>(
+      join(dir, "error.json"),
+    );
+    let history: EpochRecord[] = [];
+    try {
+      history = parseHistoryCsv(
+        await Deno.readTextFile(join(dir, "history.csv")),
+      );
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    out.push({
+      label: run.label,
+      id,
+      varied: run.varied,
+      metrics,
+      history,
+      error: error?.message,
+    });
+  }
+  return out;
+}
+
+function formatValue(v: unknown): string {
+  if (Array.isArray(v)) return v.map(formatValue).join("-");
+  if (v === null) return "none";
+  if (typeof v === "object") return JSON.stringify(v);
+  return String(v);
+}
+
+/** Columns of the results tables after the varied parameters. */
+const METRIC_COLUMNS = [
+  "macro_f1",
+  "accuracy",
+  "test_loss",
+  "best_epoch",
+  "epochs_run",
+  "min_val_loss",
+  "final_train_loss",
+  "final_val_loss",
+  "train_seconds",
+  "engine_agreement",
+  "engine_max_abs_diff",
+] as const;
+
+function metricCells(r: VariationResult): string[] {
+  const m = r.metrics;
+  if (!m) return METRIC_COLUMNS.map(() => (r.error ? "failed" : "pending"));
+  const h = r.history;
+  const last = h[h.length - 1];
+  const minVal = h.length ? Math.min(...h.map((x) => x.val_loss)) : NaN;
+  return [
+    m.test.macroF1.toFixed(4),
+    m.test.accuracy.toFixed(4),
+    m.test.loss.toFixed(4),
+    String(m.bestEpoch),
+    String(m.epochsRun),
+    minVal.toFixed(4),
+    last ? last.loss.toFixed(4) : "",
+    last ? last.val_loss.toFixed(4) : "",
+    m.trainSeconds.toFixed(0),
+    m.parity ? `${(m.parity.agreement * 100).toFixed(2)}%` : "",
+    m.parity ? m.parity.maxAbsDiff.toExponential(2) : "",
+  ];
+}
+
+/** The varied parameter paths, in first-seen order. */
+export function variedKeys(results: readonly VariationResult[]): string[] {
+  const keys: string[] = [];
+  for (const r of results) {
+    for (const k of Object.keys(r.varied)) if (!keys.includes(k)) keys.push(k);
+  }
+  return keys;
+}
+
+function rows(results: readonly VariationResult[]): string[][] {
+  const keys = variedKeys(results);
+  return results.map((r) => [
+    r.label,
+    ...keys.map((k) => formatValue(r.varied[k])),
+    ...metricCells(r),
+  ]);
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The CSV results table. */
+export function resultsCsv(results: readonly VariationResult[]): string {
+  const header = ["variation", ...variedKeys(results), ...METRIC_COLUMNS];
+  return [header, ...rows(results)].map((r) => r.map(csvCell).join(","))
+    .join("\n") + "\n";
+}
+
+/** The Markdown results table. */
+export function resultsMarkdown(results: readonly VariationResult[]): string {
+  const header = ["variation", ...variedKeys(results), ...METRIC_COLUMNS];
+  const line = (cells: string[]) =>
+    `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
+  return [
+    line(header),
+    line(header.map(() => "---")),
+    ...rows(results).map(line),
+  ].join("\n") + "\n";
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}`;
+}
+
+/**
+ * Conclusions from the numbers: the best variation and its margin, training
+ * time, and signs of overfitting per variation.
+ */
+export function conclusions(
+  exp: Experiment,
+  results: readonly VariationResult[],
+): string {
+  const done = results.filter((r) => r.metrics);
+  const lines: string[] = [];
+  if (done.length < results.length) {
+    lines.push(
+      `- ${
+        results.length - done.length
+      } of ${results.length} variations have ` +
+        `not finished; the conclusions cover the ${done.length} that have.`,
+    );
+  }
+  if (done.length === 0) return lines.join("\n") + "\n";
+  const ranked = [...done].sort((a, b) =>
+    b.metrics!.test.macroF1 - a.metrics!.test.macroF1 ||
+    a.label.localeCompare(b.label)
+  );
+  const best = ranked[0]!;
+  const worst = ranked[ranked.length - 1]!;
+  const f1 = (r: VariationResult) => r.metrics!.test.macroF1;
+  if (ranked.length > 1) {
+    const second = ranked[1]!;
+    lines.push(
+      `- Best: **${best.label}** with macro-F1 ${f1(best).toFixed(4)}, ` +
+        `${pct(f1(best) - f1(second))} points above ${second.label} ` +
+        `(${f1(second).toFixed(4)}) and ${pct(f1(best) - f1(worst))} above ` +
+        `the weakest, ${worst.label} (${f1(worst).toFixed(4)}).`,
+    );
+    if (f1(best) - f1(second) < 0.01) {
+      lines.push(
+        `- The top two differ by less than one point of macro-F1, within ` +
+          `what a different seed can change: treat them as tied.`,
+      );
+    }
+  } else {
+    lines.push(
+      `- Only **${best.label}** has finished: macro-F1 ${f1(best).toFixed(4)}.`,
+    );
+  }
+  const fastest = [...done].sort((a, b) =>
+    a.metrics!.trainSeconds - b.metrics!.trainSeconds
+  );
+  if (done.length > 1) {
+    const slow = fastest[fastest.length - 1]!;
+    const fast = fastest[0]!;
+    lines.push(
+      `- Training time ranged from ${
+        fast.metrics!.trainSeconds.toFixed(0)
+      } s ` +
+        `(${fast.label}) to ${
+          slow.metrics!.trainSeconds.toFixed(0)
+        } s (${slow.label}).`,
+    );
+  }
+  for (const r of done) {
+    const h = r.history;
+    if (!h.length) continue;
+    const last = h[h.length - 1]!;
+    const bestEpoch = r.metrics!.bestEpoch;
+    const gap = last.val_loss - last.loss;
+    const signs: string[] = [];
+    if (bestEpoch < last.epoch) {
+      signs.push(
+        `validation loss bottomed out at epoch ${bestEpoch} of ${last.epoch}` +
+          (r.metrics!.stoppedEarly ? " (early stopping ended it)" : ""),
+      );
+    } else {
+      signs.push(
+        `validation loss was still falling at the last epoch (${last.epoch})`,
+      );
+    }
+    signs.push(
+      `final validation loss ${
+        gap >= 0 ? "exceeds" : "is below"
+      } training loss by ` +
+        `${Math.abs(gap).toFixed(3)}`,
+    );
+    const verdict = bestEpoch < last.epoch && gap > 0.1
+      ? "overfitting"
+      : bestEpoch === last.epoch
+      ? "more epochs may help"
+      : "mild";
+    lines.push(`- ${r.label}: ${signs.join("; ")}: ${verdict}.`);
+  }
+  void exp;
+  return lines.join("\n") + "\n";
+}
+
+/** Writes the experiment's tables, overlay plot and conclusions. */
+export async function writeExperimentReport(
+  exp: Experiment,
+  outputs: string,
+): Promise<VariationResult[]> {
+  const results = await collectResults(exp, outputs);
+  const dir = join(outputs, "experiments", exp.name);
+  await writeFileAtomic(join(dir, "results.csv"), resultsCsv(results));
+  await writeFileAtomic(join(dir, "results.md"), resultsMarkdown(results));
+  await writeFileAtomic(
+    join(dir, "loss.svg"),
+    lossPlotSvg(
+      results.map((r) => ({
+        label: r.label,
+        train: r.history.map((h) => h.loss),
+        val: r.history.map((h) => h.val_loss),
+      })),
+      `${exp.name}: training (solid) and validation (dashed) loss`,
+    ),
+  );
+  await writeFileAtomic(
+    join(dir, "conclusions.md"),
+    `# ${exp.name}: conclusions\n\n${exp.description}\n\n` +
+      conclusions(exp, results),
+  );
+  return results;
+}

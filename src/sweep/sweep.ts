@@ -1,0 +1,202 @@
+/**
+ * Plans and trains the runs of one or more experiment files.
+ *
+ * Runs are content-addressed (`run_id.ts`): a run already finished in
+ * `outputs/runs/<id>/` is reused; an unfinished one resumes from its last
+ * checkpoint. Runs train in `jobs` worker processes at once (one wasm process
+ * uses one core). A failed run is recorded in its folder and the sweep goes
+ * on; the caller exits non-zero when any failed.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Experiment } from "./experiment.ts";
+import { runId } from "./run_id.ts";
+import type { RunConfig } from "./schema.ts";
+import { exists, readJsonIfExists, writeJsonAtomic } from "../util/atomic.ts";
+import type { Logger } from "../util/log.ts";
+import type { RunProgress } from "./run.ts";
+
+export interface UniqueRun {
+  id: string;
+  config: RunConfig;
+  /** Experiments and labels that asked for it. */
+  uses: { experiment: string; label: string }[];
+}
+
+/** Deduplicates the runs of several experiments by run id, keeping order. */
+export function planRuns(experiments: readonly Experiment[]): UniqueRun[] {
+  const byId = new Map<string, UniqueRun>();
+  for (const exp of experiments) {
+    for (const run of exp.runs) {
+      const id = runId(run.config);
+      const entry = byId.get(id) ?? { id, config: run.config, uses: [] };
+      entry.uses.push({ experiment: exp.name, label: run.label });
+      byId.set(id, entry);
+    }
+  }
+  return [...byId.values()];
+}
+
+export type RunStatus = "done" | "partial" | "failed" | "new";
+
+/** Where a run stands on disk. */
+export async function runStatus(dir: string): Promise<RunStatus> {
+  if (await exists(join(dir, "metrics.json"))) return "done";
+  if (await exists(join(dir, "checkpoint", "latest.json"))) return "partial";
+  if (await exists(join(dir, "error.json"))) return "failed";
+  return "new";
+}
+
+export interface SweepOptions {
+  outputs: string;
+  jobs: number;
+  log: Logger;
+}
+
+export interface SweepResult {
+  trained: string[];
+  reused: string[];
+  failed: { id: string; message: string }[];
+}
+
+const WORKER = fileURLToPath(
+  new URL("../../tasks/train_run.ts", import.meta.url),
+);
+
+function formatEta(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return "?";
+  const m = Math.floor(seconds / 60);
+  const s = Math.round(seconds % 60);
+  return m ? `${m}m${String(s).padStart(2, "0")}s` : `${s}s`;
+}
+
+async function runWorker(
+  run: UniqueRun,
+  dir: string,
+  tag: string,
+  log: Logger,
+): Promise<string | null> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--v8-flags=--max-old-space-size=8192", WORKER, dir],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const started = performance.now();
+  const logFile = await Deno.open(join(dir, "log.txt"), {
+    create: true,
+    append: true,
+  });
+  const stderrDone = child.stderr.pipeTo(logFile.writable);
+  const decoder = new TextDecoder();
+  let buffered = "";
+  let firstEpoch: number | null = null;
+  for await (const chunk of child.stdout) {
+    buffered += decoder.decode(chunk, { stream: true });
+    let nl: number;
+    while ((nl = buffered.indexOf("\n")) >= 0) {
+      const line = buffered.slice(0, nl);
+      buffered = buffered.slice(nl + 1);
+      let p: RunProgress;
+      try {
+        p = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      firstEpoch ??= p.epoch - (p.record ? 1 : 0) - 1;
+      const done =
+        (p.record ? p.epoch : p.epoch - 1 + (p.batch ?? 0) / (p.batches ?? 1)) -
+        Math.max(0, firstEpoch);
+      const elapsed = (performance.now() - started) / 1000;
+      const eta = done > 0
+        ? (elapsed / done) * (p.epochs - Math.max(0, firstEpoch) - done)
+        : NaN;
+      const r = p.record;
+      log.info(
+        `${tag} epoch ${p.epoch}/${p.epochs}` +
+          (r
+            ? ` loss ${r.loss.toFixed(4)} val_loss ${r.val_loss.toFixed(4)} ` +
+              `acc ${r.accuracy.toFixed(3)} val_acc ${
+                r.val_accuracy.toFixed(3)
+              }`
+            : ` batch ${p.batch}/${p.batches}`) +
+          ` ETA ${formatEta(eta)}`,
+      );
+    }
+  }
+  const status = await child.status;
+  await stderrDone.catch(() => {});
+  if (status.success) return null;
+  const err = await readJsonIfExists<{ message: string }>(
+    join(dir, "error.json"),
+  );
+  if (err) return err.message;
+  // Deno prints a native backtrace after an uncaught error: keep the error.
+  const lines = (await Deno.readTextFile(join(dir, "log.txt"))).trim()
+    .split("\n");
+  const first = lines.findIndex((l) => /error|failed/i.test(l));
+  const tail = (first >= 0 ? lines.slice(first, first + 3) : lines.slice(-3))
+    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trim()).join(" | ");
+  const message = `worker exited with code ${status.code}: ${tail}`;
+  await writeJsonAtomic(join(dir, "error.json"), {
+    error: "WorkerExit",
+    message,
+  });
+  return message;
+}
+
+/** Trains every run not yet finished, `jobs` at a time. */
+export async function sweep(
+  runs: readonly UniqueRun[],
+  opts: SweepOptions,
+): Promise<SweepResult> {
+  const result: SweepResult = { trained: [], reused: [], failed: [] };
+  const todo: UniqueRun[] = [];
+  for (const run of runs) {
+    const dir = join(opts.outputs, "runs", run.id);
+    const status = await runStatus(dir);
+    if (status === "done") {
+      result.reused.push(run.id);
+      continue;
+    }
+    if (status === "failed") {
+      opts.log.info(`${run.id}: retrying after an earlier failure`);
+      await Deno.remove(join(dir, "error.json"));
+    }
+    await writeJsonAtomic(join(dir, "config.json"), {
+      id: run.id,
+      config: run.config,
+    });
+    todo.push(run);
+  }
+  opts.log.info(
+    `${runs.length} runs: ${result.reused.length} already finished, ` +
+      `${todo.length} to train with ${opts.jobs} job(s)`,
+  );
+  let next = 0;
+  const worker = async () => {
+    while (next < todo.length) {
+      const i = next++;
+      const run = todo[i]!;
+      const dir = join(opts.outputs, "runs", run.id);
+      const tag = `[${i + 1}/${todo.length}] ${run.id} (${run.uses[0]!.label})`;
+      opts.log.info(`${tag} starting`);
+      const error = await runWorker(run, dir, tag, opts.log);
+      if (error) {
+        opts.log.warn(`${tag} FAILED: ${error}`);
+        result.failed.push({ id: run.id, message: error });
+      } else {
+        opts.log.info(`${tag} finished`);
+        result.trained.push(run.id);
+      }
+    }
+  };
+  await Promise.all(
+    Array.from(
+      { length: Math.max(1, Math.min(opts.jobs, todo.length)) },
+      worker,
+    ),
+  );
+  return result;
+}
