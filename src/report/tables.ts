@@ -90,6 +90,7 @@ export async function collectResults(
 }
 
 function formatValue(v: unknown): string {
+  if (v === undefined) return "";
   if (Array.isArray(v)) return v.map(formatValue).join("-");
   if (v === null) return "none";
   if (typeof v === "object") return JSON.stringify(v);

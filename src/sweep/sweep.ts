@@ -65,6 +65,9 @@ const WORKER = fileURLToPath(
   new URL("../../tasks/train_run.ts", import.meta.url),
 );
 
+// Deno colours its error output; strip the escapes from recorded messages.
+const ANSI_COLOR = new RegExp(String.fromCharCode(27) + "\\[[0-9;]*m", "g");
+
 function formatEta(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return "?";
   const m = Math.floor(seconds / 60);
@@ -73,7 +76,6 @@ function formatEta(seconds: number): string {
 }
 
 async function runWorker(
-  run: UniqueRun,
   dir: string,
   tag: string,
   log: Logger,
@@ -137,7 +139,7 @@ async function runWorker(
     .split("\n");
   const first = lines.findIndex((l) => /error|failed/i.test(l));
   const tail = (first >= 0 ? lines.slice(first, first + 3) : lines.slice(-3))
-    .map((l) => l.replace(/\x1b\[[0-9;]*m/g, "").trim()).join(" | ");
+    .map((l) => l.replace(ANSI_COLOR, "").trim()).join(" | ");
   const message = `worker exited with code ${status.code}: ${tail}`;
   await writeJsonAtomic(join(dir, "error.json"), {
     error: "WorkerExit",
@@ -182,7 +184,7 @@ export async function sweep(
       const dir = join(opts.outputs, "runs", run.id);
       const tag = `[${i + 1}/${todo.length}] ${run.id} (${run.uses[0]!.label})`;
       opts.log.info(`${tag} starting`);
-      const error = await runWorker(run, dir, tag, opts.log);
+      const error = await runWorker(dir, tag, opts.log);
       if (error) {
         opts.log.warn(`${tag} FAILED: ${error}`);
         result.failed.push({ id: run.id, message: error });

@@ -275,6 +275,7 @@ async function restoreOptimizer(
 }
 
 interface StepResult {
+  /** The batch loss, or NaN when the model's outputs are not finite. */
   loss: number;
   correct: number;
 }
@@ -289,9 +290,14 @@ function trainStep(
   clipNorm: number | null,
 ): StepResult {
   let predicted: tf.Tensor | null = null;
+  let outputSum: tf.Tensor | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const p = model.apply(x, { training: true }) as tf.Tensor;
     predicted = tf.keep(tf.argMax(p, -1));
+    // The loss clips probabilities, and the wasm clip maps NaN to a bound,
+    // so a model that produced NaN would still report a finite loss. The
+    // sum of its outputs is not clipped: it shows the NaN.
+    outputSum = tf.keep(tf.sum(p));
     let total = sparseCrossEntropy(y, p, classWeights);
     for (const penalty of (model as unknown as WithLosses).calculateLosses()) {
       total = tf.add(total, penalty);
@@ -300,12 +306,13 @@ function trainStep(
   }, variables);
   if (clipNorm !== null) clipByNorm(grads, clipNorm);
   optimizer.applyGradients(grads);
-  const loss = value.dataSync()[0]!;
+  const finite = Number.isFinite(outputSum!.dataSync()[0]!);
+  const loss = finite ? value.dataSync()[0]! : NaN;
   const correct = tf.tidy(() =>
     tf.sum(tf.cast(tf.equal(predicted!, tf.cast(y, "int32")), "int32"))
       .dataSync()[0]!
   );
-  tf.dispose([value, predicted!, ...Object.values(grads)]);
+  tf.dispose([value, predicted!, outputSum!, ...Object.values(grads)]);
   return { loss, correct };
 }
 

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import {
+  conclusions,
+  resultsCsv,
+  resultsMarkdown,
+  type RunMetrics,
+  type VariationResult,
+} from "../../src/report/tables.ts";
+import { lossPlotSvg, niceTicks } from "../../src/report/svg.ts";
+import { parseExperiment } from "../../src/sweep/experiment.ts";
+import { historyCsv, parseHistoryCsv } from "../../src/sweep/history.ts";
+
+const exp = parseExperiment(
+  `family: cnn
+description: pooling
+variations:
+  - { label: max, set: { model.pooling: max } }
+  - { label: average, set: { model.pooling: average } }
+  - { label: gap, set: { model.head: global_average } }`,
+  "p.yaml",
+);
+
+function metrics(f1: number, best: number, epochs: number): RunMetrics {
+  return {
+    test: {
+      loss: 1,
+      accuracy: f1 + 0.01,
+      macroF1: f1,
+      perClass: [],
+      confusion: [],
+    },
+    epochsRun: epochs,
+    bestEpoch: best,
+    stoppedEarly: best < epochs,
+    trainSeconds: 100 * epochs,
+  };
+}
+
+function history(train: number[], val: number[]) {
+  return train.map((loss, i) => ({
+    epoch: i + 1,
+    loss,
+    val_loss: val[i]!,
+    accuracy: 0.5,
+    val_accuracy: 0.5,
+    lr: 0.001,
+    seconds: 1,
+  }));
+}
+
+const results: VariationResult[] = [
+  {
+    label: "max",
+    id: "cnn-a",
+    varied: { "model.pooling": "max" },
+    metrics: metrics(0.7012, 2, 4),
+    history: history([1.5, 1.0, 0.7, 0.5], [1.4, 1.1, 1.2, 1.3]),
+  },
+  {
+    label: "average",
+    id: "cnn-b",
+    varied: { "model.pooling": "average" },
+    metrics: metrics(0.6512, 3, 3),
+    history: history([1.6, 1.2, 1.0], [1.5, 1.3, 1.2]),
+  },
+  {
+    label: "gap",
+    id: "cnn-c",
+    varied: { "model.head": "global_average" },
+    history: [],
+  },
+];
+
+Deno.test("results table: varied columns, fixed precision, pending rows", () => {
+  const csv = resultsCsv(results).split("\n");
+  assert.equal(
+    csv[0],
+    "variation,model.pooling,model.head,macro_f1,accuracy,test_loss," +
+      "best_epoch,epochs_run,min_val_loss,final_train_loss,final_val_loss," +
+      "train_seconds,engine_agreement,engine_max_abs_diff",
+  );
+  assert.equal(
+    csv[1],
+    "max,max,,0.7012,0.7112,1.0000,2,4,1.1000,0.5000,1.3000,400,,",
+  );
+  assert.match(csv[3]!, /^gap,,global_average,pending,pending/);
+  const md = resultsMarkdown(results).split("\n");
+  assert.equal(md[1], "| " + Array(14).fill("---").join(" | ") + " |");
+});
+
+Deno.test("conclusions name the best variation, its margin and overfitting", () => {
+  const text = conclusions(exp, results);
+  assert.match(text, /1 of 3 variations have not finished/);
+  assert.match(
+    text,
+    /Best: \*\*max\*\* with macro-F1 0\.7012, 5\.0 points above average/,
+  );
+  assert.match(
+    text,
+    /max: validation loss bottomed out at epoch 2 of 4 \(early stopping ended it\); final validation loss exceeds training loss by 0\.800: overfitting/,
+  );
+  assert.match(
+    text,
+    /average: validation loss was still falling at the last epoch \(3\).*more epochs may help/,
+  );
+});
+
+Deno.test("reports are byte-identical when regenerated", () => {
+  assert.equal(resultsCsv(results), resultsCsv(structuredClone(results)));
+  const series = results.map((r) => ({
+    label: r.label,
+    train: r.history.map((h) => h.loss),
+    val: r.history.map((h) => h.val_loss),
+  }));
+  const svg = lossPlotSvg(series, "t");
+  assert.equal(svg, lossPlotSvg(structuredClone(series), "t"));
+  assert.match(svg, /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  // Two polylines per finished variation (train and validation).
+  assert.equal(svg.match(/<polyline/g)!.length, 4);
+});
+
+Deno.test("nice ticks step by 1, 2 or 5 times a power of ten", () => {
+  // range 1.19 / 5 ticks = 0.238 -> the first of 0.1, 0.2, 0.5 above it is
+  // 0.5; multiples of 0.5 inside [0.43, 1.62] are 0.5, 1, 1.5.
+  assert.deepEqual(niceTicks(0.43, 1.62), [0.5, 1, 1.5]);
+  assert.deepEqual(niceTicks(0, 10), [0, 2, 4, 6, 8, 10]);
+});
+
+Deno.test("history CSV round trip", () => {
+  const h = history([1.25, 0.5], [1.5, 0.75]);
+  assert.deepEqual(parseHistoryCsv(historyCsv(h)), h);
+});

@@ -1,0 +1,176 @@
+import assert from "node:assert/strict";
+import { parseExperiment } from "../../src/sweep/experiment.ts";
+import { ConfigError } from "../../src/sweep/validate.ts";
+import { canonicalJson, runId } from "../../src/sweep/run_id.ts";
+import { planRuns } from "../../src/sweep/sweep.ts";
+
+const FILE = "experiments/test.yaml";
+
+function errorOf(text: string): ConfigError {
+  try {
+    parseExperiment(text, FILE);
+  } catch (e) {
+    if (e instanceof ConfigError) return e;
+    throw e;
+  }
+  assert.fail("expected a ConfigError");
+}
+
+Deno.test("a variation overrides base, which overrides the family defaults", () => {
+  const exp = parseExperiment(
+    `
+description: filters
+family: cnn
+base:
+  training: { epochs: 3 }
+variations:
+  - label: small
+    set: { model.filters: [8, 16], model.kernelSizes: [3, 5] }
+  - set: { model.pooling: average }
+`,
+    FILE,
+  );
+  assert.equal(exp.name, "test");
+  assert.deepEqual(exp.families, ["cnn"]);
+  assert.equal(exp.runs.length, 2);
+  const [a, b] = exp.runs;
+  assert.equal(a!.label, "small");
+  assert.deepEqual(a!.config.model, {
+    filters: [8, 16],
+    kernelSizes: [3, 5],
+    padding: "valid",
+    pooling: "max",
+    head: "flatten",
+    dense: [128],
+    dropout: 0.3,
+  });
+  assert.equal(a!.config.training.epochs, 3);
+  assert.equal(a!.config.training.batchSize, 32);
+  // An unlabelled variation is named after what it sets.
+  assert.equal(b!.label, 'model.pooling="average"');
+  assert.deepEqual(b!.varied, { "model.pooling": "average" });
+});
+
+Deno.test("one file may train several families", () => {
+  const exp = parseExperiment(
+    `
+base: { training: { epochs: 1 } }
+variations:
+  - { family: cnn, set: {} }
+  - { family: lstm, set: { model.units: [4] } }
+`,
+    FILE,
+  );
+  assert.deepEqual(exp.families, ["cnn", "lstm"]);
+  assert.equal(exp.runs[1]!.config.family, "lstm");
+  assert.deepEqual((exp.runs[1]!.config.model as { units: number[] }).units, [
+    4,
+  ]);
+});
+
+Deno.test("an unknown key names the file and the field path", () => {
+  const e = errorOf(`
+family: cnn
+base:
+  model: { filterz: [1] }
+variations: [{ set: {} }]
+`);
+  assert.equal(e.file, FILE);
+  assert.equal(e.path, "base.model.filterz");
+  assert.match(e.message, /experiments\/test\.yaml: base\.model\.filterz/);
+  assert.match(e.message, /no such key/);
+});
+
+Deno.test("a wrong type says what was expected and what came", () => {
+  const e = errorOf(`
+family: rnn
+variations:
+  - set: { training.epochs: "ten" }
+`);
+  assert.equal(e.path, 'variations[0].set["training.epochs"]');
+  assert.match(e.message, /expected an integer >= 1, got "ten"/);
+});
+
+Deno.test("a variation path that is not a config field is rejected", () => {
+  const e = errorOf(`
+family: lstm
+variations:
+  - set: { model.cells: 3 }
+`);
+  assert.equal(e.path, 'variations[0].set["model.cells"]');
+  assert.match(e.message, /dotted path/);
+});
+
+Deno.test("a network whose feature map shrinks to nothing is rejected", () => {
+  const e = errorOf(`
+family: cnn
+variations:
+  - set: { model.filters: [8, 8, 8, 8], model.kernelSizes: [5, 5, 5, 5] }
+`);
+  assert.equal(e.path, "variations[0].model.kernelSizes[2]");
+  assert.match(e.message, /conv layer 3 gets 5x5, kernel 5/);
+});
+
+Deno.test("kernel sizes must match the conv layer count", () => {
+  const e = errorOf(`
+family: cnn
+variations:
+  - set: { model.filters: [8, 8] }
+`);
+  assert.equal(e.path, "variations[0].model.kernelSizes");
+});
+
+Deno.test("malformed YAML and a missing family are config errors", () => {
+  assert.match(errorOf("family: [cnn\n").message, /expected valid YAML/);
+  const e = errorOf("variations: [{ set: {} }]\n");
+  assert.equal(e.path, "variations[0].family");
+  assert.match(
+    errorOf("family: cnn\nvariations: []\n").message,
+    /variations: expected a list of at least one variation, got \[\]/,
+  );
+});
+
+Deno.test("run ids hash the resolved config, not how it was written", () => {
+  const a = parseExperiment(
+    `family: cnn
+variations: [{ label: x, set: { model.pooling: max } }]`,
+    "a.yaml",
+  );
+  const b = parseExperiment(
+    `family: cnn
+base: { model: { pooling: max } }
+variations: [{ label: y, set: {} }]`,
+    "b.yaml",
+  );
+  const c = parseExperiment(
+    `family: cnn
+variations: [{ set: { seed: 7 } }]`,
+    "c.yaml",
+  );
+  const idA = runId(a.runs[0]!.config);
+  assert.match(idA, /^cnn-[0-9a-f]{12}$/);
+  assert.equal(idA, runId(b.runs[0]!.config));
+  assert.notEqual(idA, runId(c.runs[0]!.config));
+  const planned = planRuns([a, b, c]);
+  assert.equal(planned.length, 2);
+  assert.deepEqual(planned[0]!.uses, [
+    { experiment: "a", label: "x" },
+    { experiment: "b", label: "y" },
+  ]);
+});
+
+Deno.test("canonical JSON sorts keys at every level", () => {
+  assert.equal(
+    canonicalJson({ b: [{ d: 1, c: 2 }], a: null }),
+    '{"a":null,"b":[{"c":2,"d":1}]}',
+  );
+});
+
+Deno.test("every committed experiment file is valid", async () => {
+  for await (const entry of Deno.readDir("experiments")) {
+    if (!entry.name.endsWith(".yaml")) continue;
+    const text = await Deno.readTextFile(`experiments/${entry.name}`);
+    const exp = parseExperiment(text, `experiments/${entry.name}`);
+    assert.ok(exp.runs.length >= 1, entry.name);
+  }
+});
