@@ -15,6 +15,7 @@ import { writeExperimentReport } from "../src/report/tables.ts";
 import { ConfigError } from "../src/sweep/validate.ts";
 import { canonicalJson } from "../src/sweep/run_id.ts";
 import { createLogger } from "../src/util/log.ts";
+import { recordEnvironment } from "../src/report/environment.ts";
 import { join } from "node:path";
 
 const { values, positionals } = parseArgs({
@@ -71,6 +72,7 @@ if (values["dry-run"]) {
   Deno.exit(0);
 }
 
+await recordEnvironment(values.outputs!);
 const result = await sweep(runs, { outputs: values.outputs!, jobs, log });
 for (const exp of experiments) {
   await writeExperimentReport(exp, values.outputs!);

@@ -114,7 +114,11 @@ const METRIC_COLUMNS = [
 
 function metricCells(r: VariationResult): string[] {
   const m = r.metrics;
-  if (!m) return METRIC_COLUMNS.map(() => (r.error ? "failed" : "pending"));
+  if (!m) {
+    return METRIC_COLUMNS.map((_, i) =>
+      i > 0 ? "" : r.error ? "failed" : "not finished"
+    );
+  }
   const h = r.history;
   const last = h[h.length - 1];
   const minVal = h.length ? Math.min(...h.map((x) => x.val_loss)) : NaN;

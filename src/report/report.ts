@@ -1,0 +1,272 @@
+/**
+ * `REPORT.md`: every study's set-up, table, loss overlay and conclusions, the
+ * engine's parity for every run, and recommendations, all generated from the
+ * committed run folders. Figures are copied to `figures/` beside the report.
+ * The same runs always give the same bytes.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Experiment, loadExperiment } from "../sweep/experiment.ts";
+import { runId } from "../sweep/run_id.ts";
+import type { Family, RunConfig } from "../sweep/schema.ts";
+import {
+  conclusions,
+  resultsMarkdown,
+  type VariationResult,
+  writeExperimentReport,
+} from "./tables.ts";
+import { type Candidate, candidates, pickBest } from "./best.ts";
+import type { Environment } from "./environment.ts";
+import { readJsonIfExists, writeFileAtomic } from "../util/atomic.ts";
+
+/** The studies in report order. */
+export const STUDIES = [
+  "cnn-layers",
+  "cnn-filters",
+  "cnn-kernels",
+  "cnn-pooling",
+  "rnn-layers",
+  "rnn-units",
+  "rnn-direction",
+  "lstm-layers",
+  "lstm-units",
+  "lstm-direction",
+] as const;
+
+/** The macro-F1 each family's best model should reach (see the README). */
+export const QUALITY_BAR: Record<Family, number> = {
+  cnn: 0.70,
+  rnn: 0.60,
+  lstm: 0.75,
+};
+
+const FAMILY_NAME: Record<Family, string> = {
+  cnn: "CNN",
+  rnn: "SimpleRNN",
+  lstm: "LSTM",
+};
+
+function flatten(
+  value: unknown,
+  prefix = "",
+  out: Record<string, unknown> = {},
+): Record<string, unknown> {
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value)) {
+      flatten(v, prefix ? `${prefix}.${k}` : k, out);
+    }
+  } else {
+    out[prefix] = value;
+  }
+  return out;
+}
+
+function show(v: unknown): string {
+  return Array.isArray(v) ? `[${v.join(", ")}]` : String(v);
+}
+
+/** Hyperparameters shared by every variation of a study. */
+function fixedParameters(exp: Experiment): string {
+  const varied = new Set(exp.runs.flatMap((r) => Object.keys(r.varied)));
+  const flat = flatten(exp.runs[0]!.config);
+  const keys = Object.keys(flat).filter((k) =>
+    !varied.has(k) && k !== "family" && !k.startsWith("data.limit")
+  ).sort();
+  return keys.map((k) => `\`${k}\`=${show(flat[k])}`).join(", ");
+}
+
+interface StudyResults {
+  exp: Experiment;
+  results: VariationResult[];
+}
+
+function parityTable(studies: readonly StudyResults[]): string {
+  const rows = new Map<string, string>();
+  for (const { exp, results } of studies) {
+    for (const r of results) {
+      const p = r.metrics?.parity;
+      const prior = rows.get(r.id);
+      if (prior) {
+        rows.set(r.id, prior.replace(" |", `; ${exp.name}: ${r.label} |`));
+        continue;
+      }
+      const cells = p
+        ? [
+          `${(p.agreement * 100).toFixed(2)}%`,
+          p.maxAbsDiff.toExponential(2),
+          p.meanAbsDiff.toExponential(2),
+          p.engineMacroF1.toFixed(4),
+          p.tfjsMacroF1.toFixed(4),
+          p.engineSeconds.toFixed(2),
+          p.tfjsSeconds.toFixed(2),
+        ]
+        : Array(7).fill(r.metrics ? "not measured" : "not trained");
+      rows.set(
+        r.id,
+        `| \`${r.id}\` ${exp.name}: ${r.label} | ${cells.join(" | ")} |`,
+      );
+    }
+  }
+  return [
+    "| run | agreement | max abs diff | mean abs diff | engine macro-F1 | " +
+    "tfjs macro-F1 | engine s | tfjs s |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...[...rows.keys()].sort().map((k) => rows.get(k)!),
+  ].join("\n");
+}
+
+function recommendations(
+  studies: readonly StudyResults[],
+  all: readonly Candidate[],
+): string {
+  const lines: string[] = [];
+  for (const family of ["cnn", "rnn", "lstm"] as const) {
+    const best = pickBest(all, family);
+    const name = FAMILY_NAME[family];
+    if (!best) {
+      lines.push(`- **${name}**: no finished run yet.`);
+      continue;
+    }
+    const bar = QUALITY_BAR[family];
+    const study = studies.flatMap((s) =>
+      s.results.filter((r) => r.id === best.id).map((r) =>
+        `${s.exp.name}: ${r.label}`
+      )
+    );
+    lines.push(
+      `- **${name}**: use \`${best.id}\` (${
+        study.join("; ") || "no study"
+      }), ` +
+        `chosen on validation accuracy (${best.valAccuracy.toFixed(4)}); its ` +
+        `test macro-F1 is ${best.testMacroF1.toFixed(4)}, ` +
+        (best.testMacroF1 >= bar
+          ? `above the ${bar.toFixed(2)} this project aims for.`
+          : `below the ${bar.toFixed(2)} this project aims for.`),
+    );
+  }
+  for (const { exp, results } of studies) {
+    const done = results.filter((r) => r.metrics);
+    if (done.length < 2) continue;
+    const ranked = [...done].sort((a, b) =>
+      b.metrics!.test.macroF1 - a.metrics!.test.macroF1 ||
+      a.label.localeCompare(b.label)
+    );
+    const [top, next] = [ranked[0]!, ranked[1]!];
+    const margin = (top.metrics!.test.macroF1 - next.metrics!.test.macroF1) *
+      100;
+    lines.push(
+      `- ${exp.name}: ${top.label} ` +
+        (margin < 1
+          ? `and ${next.label} are within one point of macro-F1 ` +
+            `(${margin.toFixed(1)}); prefer the cheaper of the two.`
+          : `leads ${next.label} by ${margin.toFixed(1)} points of macro-F1.`),
+    );
+  }
+  return lines.join("\n");
+}
+
+function setUp(env: Environment | undefined, configs: RunConfig[]): string {
+  const seeds = [...new Set(configs.map((c) => c.seed))].sort();
+  return [
+    "- **CIFAR-10**: the JPEG copy of the 60,000 images (baseline JPEG, " +
+    "quality about 75), pixels scaled to [0, 1], NHWC. The 50,000 training " +
+    "images are split 4:1 into 40,000 train and 10,000 validation by a " +
+    "class-stratified shuffle with split seed 42; the 10,000 test images " +
+    "are the test set. No augmentation.",
+    "- **NusaX-Senti Indonesian**: the data set's own 500 / 100 / 400 " +
+    "train / valid / test files; labels negative 0, neutral 1, positive 2. " +
+    "Text is lower-cased, stripped of ASCII punctuation and split on " +
+    "whitespace (Keras `TextVectorization` semantics); the vocabulary is " +
+    "built from the training texts only (at most 8,000 tokens including " +
+    "padding and `[UNK]`) and sequences are padded or cut at the end to 80 " +
+    "tokens. Embedding `mask_zero` lets the recurrent layers skip padding.",
+    `- **Training**: Adam, sparse categorical cross-entropy, per-variable ` +
+    `gradient clipping at norm 1.0, early stopping on validation loss ` +
+    `restoring the best weights, learning rate halved after 3 flat epochs. ` +
+    `Seeds: ${seeds.join(", ")}. Full defaults: README, "Configuration ` +
+    `reference".`,
+    env
+      ? `- **Software and machine**: Deno ${env.deno} (V8 ${env.v8}), ` +
+        `TensorFlow.js ${env.tfjs} on the wasm backend, one core per run; ` +
+        `${env.os}/${env.arch}, ${env.cpuModel}, ${env.cores} cores, ` +
+        `${env.memoryGiB} GiB.`
+      : "- **Software and machine**: not recorded (no outputs/environment.json).",
+  ].join("\n");
+}
+
+/**
+ * Regenerates every study's files under `outputs/experiments/`, the figures
+ * under `figures/` and the report text, which it returns.
+ */
+export async function buildReport(opts: {
+  outputs: string;
+  experiments: string;
+  figures: string;
+}): Promise<string> {
+  const studies: StudyResults[] = [];
+  for (const name of STUDIES) {
+    const exp = await loadExperiment(join(opts.experiments, `${name}.yaml`));
+    const results = await writeExperimentReport(exp, opts.outputs);
+    await writeFileAtomic(
+      join(opts.figures, `${name}-loss.svg`),
+      await Deno.readFile(join(opts.outputs, "experiments", name, "loss.svg")),
+    );
+    studies.push({ exp, results });
+  }
+  const env = await readJsonIfExists<Environment>(
+    join(opts.outputs, "environment.json"),
+  );
+  const all = await candidates(opts.outputs);
+  const trained = new Set(all.map((c) => c.id));
+  const total = new Set(
+    studies.flatMap((s) => s.exp.runs.map((r) => runId(r.config))),
+  );
+  const finished = [...total].filter((id) => trained.has(id)).length;
+
+  const parts: string[] = [
+    "# Report: CNN, SimpleRNN and LSTM studies",
+    "",
+    "Generated by `deno task report` from the run folders under " +
+    "`outputs/runs/`; do not edit by hand. " +
+    `${finished} of the ${total.size} distinct runs of the ten studies have ` +
+    "finished.",
+    "",
+    "## Set-up",
+    "",
+    setUp(env, studies.flatMap((s) => s.exp.runs.map((r) => r.config))),
+    "",
+  ];
+  for (const { exp, results } of studies) {
+    parts.push(
+      `## ${exp.name}`,
+      "",
+      exp.description,
+      "",
+      `Fixed: ${fixedParameters(exp)}.`,
+      "",
+      resultsMarkdown(results),
+      `![${exp.name}: training (solid) and validation (dashed) loss]` +
+        `(figures/${exp.name}-loss.svg)`,
+      "",
+      "Conclusions:",
+      "",
+      conclusions(exp, results),
+    );
+  }
+  parts.push(
+    "## The from-scratch engine against TensorFlow.js",
+    "",
+    "Each run's model, reloaded from `model.json` + `weights.bin`, predicted " +
+      "the full test set (10,000 images or 400 sentences) with TensorFlow.js " +
+      "(wasm) and with the engine in `src/engine/`.",
+    "",
+    parityTable(studies),
+    "",
+    "## Recommendations",
+    "",
+    recommendations(studies, all),
+    "",
+  );
+  return parts.join("\n");
+}
