@@ -1,13 +1,18 @@
 /**
  * File helpers shared by the data loaders and `deno task setup`: content
- * hashes, atomic writes (temp file + rename, so a crash or a second process
- * never leaves a half-written file under the final name) and the error for a
- * missing data file.
+ * hashes and the error for a missing data file. Atomic writes live in
+ * `src/util/atomic.ts`, re-exported here for the loaders.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+export {
+  copyFileAtomic,
+  exists,
+  tempPathFor,
+  writeFileAtomic,
+} from "../util/atomic.ts";
 
 /** Hash algorithms a pinned checksum may use. */
 export type HashAlgorithm = "sha256" | "md5";
@@ -28,17 +33,6 @@ export class DataNotFoundError extends Error {
         "(see data/README.md).",
     );
     this.name = "DataNotFoundError";
-  }
-}
-
-/** True if `path` exists (file or folder); false only for "not found". */
-export async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return false;
-    throw err;
   }
 }
 
@@ -64,40 +58,4 @@ export function hashFile(
   algorithm: HashAlgorithm = "sha256",
 ): Promise<string> {
   return hashFiles([path], algorithm);
-}
-
-/** A unique temporary name beside `path` (same folder, so rename is atomic). */
-export function tempPathFor(path: string): string {
-  return `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
-}
-
-/**
- * Writes `data` to `path` atomically: to a temporary file in the same folder,
- * then renamed over the target. The temporary file is removed on failure.
- */
-export async function writeFileAtomic(
-  path: string,
-  data: Uint8Array | string,
-): Promise<void> {
-  const tmp = tempPathFor(path);
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
-}
-
-/** Copies `from` to `to` atomically (temporary copy, then rename). */
-export async function copyFileAtomic(from: string, to: string): Promise<void> {
-  const tmp = tempPathFor(to);
-  try {
-    await Deno.copyFile(from, tmp);
-    await Deno.rename(tmp, to);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
 }

@@ -6,18 +6,42 @@
  */
 import { dirname } from "node:path";
 
-let counter = 0;
+/** A unique temporary name beside `path` (same folder, so rename is atomic). */
+export function tempPathFor(path: string): string {
+  return `${path}.${Deno.pid}.${crypto.randomUUID().slice(0, 8)}.tmp`;
+}
 
-/** Writes `data` to `path` atomically, creating parent folders. */
+/**
+ * Writes `data` to `path` atomically, creating parent folders. The temporary
+ * file is removed if writing fails.
+ */
 export async function writeFileAtomic(
   path: string,
   data: Uint8Array | string,
 ): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.${counter++}.tmp`;
-  if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-  else await Deno.writeFile(tmp, data);
-  await Deno.rename(tmp, path);
+  const tmp = tempPathFor(path);
+  try {
+    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+    else await Deno.writeFile(tmp, data);
+    await Deno.rename(tmp, path);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
+}
+
+/** Copies `from` to `to` atomically (temporary copy, then rename). */
+export async function copyFileAtomic(from: string, to: string): Promise<void> {
+  await Deno.mkdir(dirname(to), { recursive: true });
+  const tmp = tempPathFor(to);
+  try {
+    await Deno.copyFile(from, tmp);
+    await Deno.rename(tmp, to);
+  } catch (err) {
+    await Deno.remove(tmp).catch(() => {});
+    throw err;
+  }
 }
 
 /** Writes `value` as pretty JSON (2 spaces, trailing newline) atomically. */
