@@ -493,6 +493,23 @@ export class ConfigReader {
     return v;
   }
 
+  /**
+   * A boolean that TensorFlow.js may save as `null` when the layer was built
+   * without it; tfjs then only tests it for truthiness (e.g. Embedding keeps
+   * `args.maskZero` as given and checks `if (!this.maskZero)`), so `null`
+   * reads as false.
+   */
+  flag(key: string): boolean {
+    const v = this.raw(key);
+    if (v === null) return false;
+    if (typeof v !== "boolean") {
+      throw this.error(
+        `${key} is ${JSON.stringify(v)}, expected true, false or null`,
+      );
+    }
+    return v;
+  }
+
   /** A string among `allowed`. */
   oneOf<T extends string>(key: string, allowed: readonly T[]): T {
     const v = this.raw(key);

@@ -465,7 +465,7 @@ function buildEmbedding(r: ConfigReader, input: Shape, masked: boolean): Plan {
   }
   const inputDim = r.int("input_dim");
   const outputDim = r.int("output_dim");
-  const maskZero = r.bool("mask_zero");
+  const maskZero = r.flag("mask_zero");
   return {
     weights: [{ what: "embeddings", shape: [inputDim, outputDim] }],
     outputShape: [input[0]!, outputDim],

@@ -39,11 +39,22 @@ export function planRuns(experiments: readonly Experiment[]): UniqueRun[] {
   return [...byId.values()];
 }
 
-export type RunStatus = "done" | "partial" | "failed" | "new";
+export type RunStatus =
+  | "done"
+  | "needs-parity"
+  | "partial"
+  | "failed"
+  | "new";
 
-/** Where a run stands on disk. */
+/**
+ * Where a run stands on disk. A trained run whose `metrics.json` lacks the
+ * engine's parity (interrupted after training) is `needs-parity`.
+ */
 export async function runStatus(dir: string): Promise<RunStatus> {
-  if (await exists(join(dir, "metrics.json"))) return "done";
+  const metrics = await readJsonIfExists<{ parity?: unknown }>(
+    join(dir, "metrics.json"),
+  );
+  if (metrics) return metrics.parity ? "done" : "needs-parity";
   if (await exists(join(dir, "checkpoint", "latest.json"))) return "partial";
   if (await exists(join(dir, "error.json"))) return "failed";
   return "new";
@@ -158,7 +169,14 @@ export async function sweep(
   for (const run of runs) {
     const dir = join(opts.outputs, "runs", run.id);
     const status = await runStatus(dir);
-    if (status === "done") {
+    const weightsGone = status === "needs-parity" &&
+      !(await exists(join(dir, "model", "model.json")));
+    if (status === "done" || weightsGone) {
+      // A clone keeps weights only for the best models: a run trained
+      // elsewhere without its parity recorded cannot be measured here.
+      if (weightsGone) {
+        opts.log.warn(`${run.id}: no weights here to measure parity`);
+      }
       result.reused.push(run.id);
       continue;
     }
@@ -174,7 +192,8 @@ export async function sweep(
   }
   opts.log.info(
     `${runs.length} runs: ${result.reused.length} already finished, ` +
-      `${todo.length} to train with ${opts.jobs} job(s)`,
+      `${todo.length} to train (or to measure parity of) with ` +
+      `${opts.jobs} job(s)`,
   );
   let next = 0;
   const worker = async () => {

@@ -62,6 +62,11 @@ Deno.test({
       const m = JSON.parse(Deno.readTextFileSync(join(dir, "metrics.json")));
       assert.ok(m.test.macroF1 >= 0 && m.test.macroF1 <= 1, id);
       assert.equal(m.epochsRun, 2);
+      // The engine reproduced TensorFlow.js on this run's test slice.
+      assert.equal(m.parity.agreement, 1, id);
+      assert.ok(m.parity.maxAbsDiff <= 1e-5, `${id}: ${m.parity.maxAbsDiff}`);
+      // Parity covers the full test set, not only the slice trained on.
+      assert.equal(m.parity.examples, id.startsWith("cnn") ? 10000 : 400);
       const history = Deno.readTextFileSync(join(dir, "history.csv"));
       assert.equal(history.trim().split("\n").length, 3, id);
       if (!id.startsWith("cnn")) {
