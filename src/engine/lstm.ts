@@ -13,8 +13,8 @@ import {
   type RecurrentState,
   type RecurrentWeights,
   runRecurrence,
-  type SimpleRnnConfig,
-} from "./simple_rnn.ts";
+} from "./recurrent.ts";
+import type { SimpleRnnConfig } from "./simple_rnn.ts";
 import type { Tensor } from "./tensor.ts";
 
 /**
