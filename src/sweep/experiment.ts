@@ -41,7 +41,12 @@ const limitSpec: Spec = {
 
 const trainingSpec: Spec = {
   kind: "object",
+  optional: ["augment"],
   fields: {
+    augment: {
+      kind: "object",
+      fields: { horizontalFlip: { kind: "boolean" } },
+    },
     epochs: positiveInt,
     batchSize: positiveInt,
     learningRate: { kind: "number", min: 1e-9, max: 10 },

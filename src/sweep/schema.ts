@@ -94,6 +94,16 @@ export interface TrainingConfig {
   classWeight: "none" | "balanced";
   earlyStopping: EarlyStoppingConfig | null;
   reduceLrOnPlateau: ReduceLrConfig | null;
+  /**
+   * Training-time augmentation of image batches. Absent means none (and
+   * keeps the run ids of configurations written before it existed).
+   */
+  augment?: AugmentConfig;
+}
+
+export interface AugmentConfig {
+  /** Mirror each training image left-right with probability 1/2. */
+  horizontalFlip: boolean;
 }
 
 export interface RunConfig {

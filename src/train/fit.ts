@@ -118,6 +118,24 @@ function setWeightsFrom(model: tf.LayersModel, values: Float32Array[]) {
   tf.dispose(tensors);
 }
 
+/**
+ * Mirrors each image of an NHWC batch left-right with probability 1/2, the
+ * choice drawn from `rng` (so a resumed run flips the same images). Disposes
+ * `x` and returns a new tensor.
+ */
+export function flipHalf(x: tf.Tensor, rng: RandomSource): tf.Tensor {
+  const batch = x.shape[0]!;
+  const chosen = new Float32Array(batch);
+  for (let i = 0; i < batch; i++) chosen[i] = rng.next() < 0.5 ? 1 : 0;
+  const out = tf.tidy(() => {
+    const mask = tf.tensor(chosen, [batch, 1, 1, 1]);
+    const flipped = tf.reverse(x, 2);
+    return tf.add(tf.mul(flipped, mask), tf.mul(x, tf.sub(1, mask)));
+  });
+  x.dispose();
+  return out;
+}
+
 /** Fisher-Yates shuffle of 0..n-1 drawn from `rng`. */
 export function permutation(n: number, rng: RandomSource): Int32Array {
   const p = range(0, n);
@@ -394,7 +412,9 @@ export async function fit(
         b * config.batchSize,
         Math.min(train.n, (b + 1) * config.batchSize),
       );
-      const x = train.inputs(rows);
+      const x = config.augment?.horizontalFlip
+        ? flipHalf(train.inputs(rows), opts.rng)
+        : train.inputs(rows);
       const y = tf.tensor1d(
         Int32Array.from(rows, (r) => train.labels[r]!),
         "int32",

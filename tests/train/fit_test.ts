@@ -6,6 +6,7 @@ import {
   type Checkpoint,
   type EpochRecord,
   fit,
+  flipHalf,
   NonFiniteLossError,
   permutation,
 } from "../../src/train/fit.ts";
@@ -175,4 +176,19 @@ Deno.test("permutation is a seeded shuffle of 0..n-1", () => {
   ]);
   assert.deepEqual(p, permutation(10, new Random(3)));
   assert.notDeepEqual(p, permutation(10, new Random(4)));
+});
+
+Deno.test("flipHalf mirrors the images whose draw is below 1/2", () => {
+  // Two 1x3 single-channel images; draws 0.2 (flip) then 0.7 (keep).
+  const draws = [0.2, 0.7];
+  const rng = {
+    next: () => draws.shift()!,
+    getState: () => null,
+    setState: () => {},
+  };
+  const x = tf.tensor4d([1, 2, 3, 4, 5, 6], [2, 1, 3, 1]);
+  const out = flipHalf(x, rng);
+  assert.deepEqual([...out.dataSync()], [3, 2, 1, 4, 5, 6]);
+  assert.ok(x.isDisposed);
+  out.dispose();
 });
