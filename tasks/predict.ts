@@ -222,11 +222,23 @@ async function predictBatch(
   batchSize: number,
 ): Promise<void> {
   const x = parseBatchJson(await Deno.readTextFile(input), input);
+  const want = model.inputShape;
+  const fits = x.shape.length === want.length + 1 &&
+    want.every((d, i) => d === null || d === x.shape[i + 1]);
+  if (!fits) {
+    throw new BatchFileError(
+      input,
+      "shape",
+      `the model expects [batch, ${want.map((d) => d ?? "any").join(", ")}]` +
+        `, got [${x.shape.join(", ")}]`,
+    );
+  }
   let y: Tensor;
   try {
     y = predict(model, x, { batchSize });
   } catch (e) {
-    throw new BatchFileError(input, "shape", (e as Error).message);
+    // The shape fits, so the values do not (e.g. a token id out of range).
+    throw new BatchFileError(input, "data", (e as Error).message);
   }
   await writeFileAtomic(output, batchToJson(y));
   console.error(`wrote ${output}: shape [${y.shape.join(", ")}]`);

@@ -20,6 +20,8 @@ export class ModelFormatError extends Error {
   readonly file: string;
   /** Name of the layer at fault, when one is. */
   readonly layer: string | undefined;
+  /** What is wrong, without the file and layer prefix. */
+  readonly detail: string;
 
   /** Builds the error; the message is prefixed with file and layer. */
   constructor(message: string, where: { file: string; layer?: string }) {
@@ -28,6 +30,15 @@ export class ModelFormatError extends Error {
     this.name = "ModelFormatError";
     this.file = where.file;
     this.layer = where.layer;
+    this.detail = message;
+  }
+
+  /** The same error with its file placed in folder `dir`. */
+  inFolder(dir: string): ModelFormatError {
+    return new ModelFormatError(this.detail, {
+      file: `${dir}/${this.file}`,
+      layer: this.layer,
+    });
   }
 }
 

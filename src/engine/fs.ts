@@ -35,5 +35,11 @@ export async function loadModelFromDir(dir: string): Promise<Model> {
     }
     shards.push(await Deno.readFile(`${dir}/${path}`));
   }
-  return buildModel(json, shards);
+  try {
+    return buildModel(json, shards);
+  } catch (e) {
+    // buildModel knows only file names; say which folder they are in.
+    if (e instanceof ModelFormatError) throw e.inFolder(dir);
+    throw e;
+  }
 }

@@ -5,7 +5,7 @@
  * ```ts
  * import { loadModel, predict, tensor } from "./src/engine/mod.ts";
  *
- * const model = await loadModel("outputs/cnn");
+ * const model = await loadModel("outputs/best/cnn/model");
  * // Two 32x32 RGB images, NHWC [batch, height, width, channels].
  * const x = tensor([2, 32, 32, 3], new Float32Array(2 * 32 * 32 * 3));
  * const probs = predict(model, x, { batchSize: 64 }); // [2, classes]

@@ -3,7 +3,8 @@
  * `outputs/best/<family>/`, the committed models that `deno task compare`
  * and `deno task predict` use by default.
  *
- * "Best" is judged on validation data, never on the test set: the highest
+ * Only runs on the full data count. "Best" is judged on validation data,
+ * never on the test set: the highest
  * validation accuracy at the epoch whose weights the run kept (its best
  * epoch when early stopping restored one, else its last), ties broken by the
  * lower validation loss. The test macro-F1 reported for it is then an honest
@@ -43,7 +44,10 @@ export async function candidates(outputs: string): Promise<Candidate[]> {
     if (!metrics) continue;
     const { config } = JSON.parse(
       await Deno.readTextFile(join(dir, "config.json")),
-    ) as { config: { family: Family } };
+    ) as { config: { family: Family; data: { limit?: unknown } } };
+    // Runs on a slice of the data (the smoke test) are not candidates: their
+    // validation slices are too small to compare with full runs.
+    if (config.data.limit) continue;
     const history = parseHistoryCsv(
       await Deno.readTextFile(join(dir, "history.csv")),
     );

@@ -182,25 +182,8 @@ function pct(x: number): string {
   return `${(x * 100).toFixed(1)}`;
 }
 
-/**
- * Conclusions from the numbers: the best variation and its margin, training
- * time, and signs of overfitting per variation.
- */
-export function conclusions(
-  exp: Experiment,
-  results: readonly VariationResult[],
-): string {
-  const done = results.filter((r) => r.metrics);
+function ranking(done: readonly VariationResult[]): string[] {
   const lines: string[] = [];
-  if (done.length < results.length) {
-    lines.push(
-      `- ${
-        results.length - done.length
-      } of ${results.length} variations have ` +
-        `not finished; the conclusions cover the ${done.length} that have.`,
-    );
-  }
-  if (done.length === 0) return lines.join("\n") + "\n";
   const ranked = [...done].sort((a, b) =>
     b.metrics!.test.macroF1 - a.metrics!.test.macroF1 ||
     a.label.localeCompare(b.label)
@@ -226,6 +209,38 @@ export function conclusions(
     lines.push(
       `- Only **${best.label}** has finished: macro-F1 ${f1(best).toFixed(4)}.`,
     );
+  }
+  return lines;
+}
+
+/**
+ * Conclusions from the numbers: the best variation and its margin, training
+ * time, and signs of overfitting per variation.
+ */
+export function conclusions(
+  exp: Experiment,
+  results: readonly VariationResult[],
+): string {
+  const done = results.filter((r) => r.metrics);
+  const lines: string[] = [];
+  if (done.length < results.length) {
+    lines.push(
+      `- ${
+        results.length - done.length
+      } of ${results.length} variations have ` +
+        `not finished; the conclusions cover the ${done.length} that have.`,
+    );
+  }
+  if (done.length === 0) return lines.join("\n") + "\n";
+  if (exp.families.length > 1) {
+    lines.push(
+      `- The variations train different families (${
+        exp.families.join(", ")
+      }) ` +
+        `on different data sets, so their scores are not ranked.`,
+    );
+  } else {
+    lines.push(...ranking(done));
   }
   const fastest = [...done].sort((a, b) =>
     a.metrics!.trainSeconds - b.metrics!.trainSeconds
@@ -272,7 +287,6 @@ export function conclusions(
       : "mild";
     lines.push(`- ${r.label}: ${signs.join("; ")}: ${verdict}.`);
   }
-  void exp;
   return lines.join("\n") + "\n";
 }
 

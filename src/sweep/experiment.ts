@@ -134,7 +134,7 @@ export function runSpec(family: Family): Spec {
           dropout: rate,
           embeddingDropout: rate,
           recurrentDropout: rate,
-          l2: { kind: "number", min: 0 },
+          l2: { kind: "number", min: 0, max: 1 },
           maskZero: { kind: "boolean" },
         },
       },
@@ -261,7 +261,8 @@ export function parseExperiment(text: string, file: string): Experiment {
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new ConfigError(file, "", "valid YAML", (e as Error).message);
+    const message = (e as Error).message;
+    throw new ConfigError(file, "", "valid YAML", message, message);
   }
   if (!isRecord(doc)) {
     throw new ConfigError(file, "", "a mapping", doc);
@@ -280,6 +281,19 @@ export function parseExperiment(text: string, file: string): Experiment {
   const runs = doc.variations.map((v, i) =>
     planVariation(v, i, base, doc.family as Family | undefined, file)
   );
+  const seen = new Map<string, number>();
+  runs.forEach((run, i) => {
+    const first = seen.get(run.label);
+    if (first !== undefined) {
+      throw new ConfigError(
+        file,
+        `variations[${i}].label`,
+        `a label not used before (variations[${first}] has it)`,
+        run.label,
+      );
+    }
+    seen.set(run.label, i);
+  });
   const name = basename(file).replace(/\.ya?ml$/, "");
   return {
     name,

@@ -106,13 +106,32 @@ export async function trainRun(
   onProgress: (p: RunProgress) => void = () => {},
 ): Promise<void> {
   await initBackend("wasm");
-  const data = await prepareData(config);
+  let data: Prepared;
+  try {
+    data = await prepareData(config);
+  } catch (e) {
+    await recordFailure(dir, e, 0);
+    throw e;
+  }
   const { rng, restore } = seedGlobalRandom(config.seed);
   try {
     await trainPrepared(dir, config, data, rng, log, onProgress);
   } finally {
     restore();
   }
+}
+
+/** Writes `error.json` for a run that failed after `epochs` epochs. */
+async function recordFailure(
+  dir: string,
+  e: unknown,
+  epochs: number,
+): Promise<void> {
+  await writeJsonAtomic(join(dir, "error.json"), {
+    error: (e as Error).name ?? "Error",
+    message: (e as Error).message ?? String(e),
+    epochsCompleted: epochs,
+  });
 }
 
 async function trainPrepared(
@@ -195,11 +214,7 @@ async function trainPrepared(
     });
     await Deno.remove(checkpointDir, { recursive: true }).catch(() => {});
   } catch (e) {
-    await writeJsonAtomic(join(dir, "error.json"), {
-      error: (e as Error).name,
-      message: (e as Error).message,
-      epochsCompleted: history.length,
-    });
+    await recordFailure(dir, e, history.length);
     throw e;
   } finally {
     model.dispose();

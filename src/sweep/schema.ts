@@ -52,7 +52,7 @@ export interface CnnModelConfig {
   head: "flatten" | "global_average";
   /** Units of the hidden Dense layers (ReLU) before the softmax. */
   dense: number[];
-  /** Dropout rate before each hidden Dense layer (0 for none). */
+  /** Dropout rate before each Dense layer, the output included (0: none). */
   dropout: number;
 }
 
@@ -88,7 +88,10 @@ export interface TrainingConfig {
   epochs: number;
   batchSize: number;
   learningRate: number;
-  /** Clip the global gradient norm to this value; null for no clipping. */
+  /**
+   * Clip each variable's gradient to this norm (Keras `clipnorm`); null for
+   * no clipping.
+   */
   clipNorm: number | null;
   /** `balanced` weighs each class by n / (classes * count), as sklearn. */
   classWeight: "none" | "balanced";

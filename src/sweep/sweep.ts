@@ -55,8 +55,10 @@ export async function runStatus(dir: string): Promise<RunStatus> {
     join(dir, "metrics.json"),
   );
   if (metrics) return metrics.parity ? "done" : "needs-parity";
-  if (await exists(join(dir, "checkpoint", "latest.json"))) return "partial";
+  // A run can fail after some epochs: it then has both an error and a
+  // checkpoint, and a retry resumes from the checkpoint.
   if (await exists(join(dir, "error.json"))) return "failed";
+  if (await exists(join(dir, "checkpoint", "latest.json"))) return "partial";
   return "new";
 }
 
@@ -182,8 +184,8 @@ export async function sweep(
     }
     if (status === "failed") {
       opts.log.info(`${run.id}: retrying after an earlier failure`);
-      await Deno.remove(join(dir, "error.json"));
     }
+    await Deno.remove(join(dir, "error.json")).catch(() => {});
     await writeJsonAtomic(join(dir, "config.json"), {
       id: run.id,
       config: run.config,

@@ -12,10 +12,12 @@ export class ConfigError extends Error {
     readonly path: string,
     readonly expected: string,
     readonly got: unknown,
+    /** Shown in full instead of a shortened `got` (e.g. a parser message). */
+    detail?: string,
   ) {
     super(
       `${file}: ${path || "(top level)"}: expected ${expected}, got ` +
-        describe(got),
+        (detail ?? describe(got)),
     );
     this.name = "ConfigError";
   }

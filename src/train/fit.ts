@@ -62,10 +62,21 @@ export interface Checkpoint {
 }
 
 export class NonFiniteLossError extends Error {
-  constructor(readonly epoch: number, readonly batch: number, value: number) {
+  /**
+   * @param batch the training batch, or null when the validation loss of
+   *   the epoch was the non-finite one.
+   */
+  constructor(
+    readonly epoch: number,
+    readonly batch: number | null,
+    value: number,
+  ) {
     super(
-      `training loss became ${value} at epoch ${epoch}, batch ${batch}; ` +
-        `try a lower learning rate or gradient clipping (training.clipNorm)`,
+      (batch === null
+        ? `validation loss became ${value} after epoch ${epoch}`
+        : `training loss became ${value} at epoch ${epoch}, batch ${batch}`) +
+        "; try a lower learning rate or gradient clipping " +
+        "(training.clipNorm)",
     );
     this.name = "NonFiniteLossError";
   }
@@ -438,7 +449,7 @@ export async function fit(
     }
     const v = evaluate(model, val);
     if (!Number.isFinite(v.loss)) {
-      throw new NonFiniteLossError(state.epoch + 1, batches, v.loss);
+      throw new NonFiniteLossError(state.epoch + 1, null, v.loss);
     }
     const record: EpochRecord = {
       epoch: state.epoch + 1,

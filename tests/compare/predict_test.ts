@@ -232,7 +232,7 @@ Deno.test("predict --input: length mismatch and wrong input shape exit 1 naming 
     assert.equal(r2.code, 1);
     assert.match(
       r2.stderr,
-      /bad\.json: field "shape": .*expects input \[batch, 8, 8, 3\], got \[1, 4\]/,
+      /bad\.json: field "shape": the model expects \[batch, 8, 8, 3\], got \[1, 4\]/,
     );
     await assert.rejects(() => Deno.stat(join(dir, "o.json")));
   } finally {

@@ -130,3 +130,18 @@ Deno.test("history CSV round trip", () => {
   const h = history([1.25, 0.5], [1.5, 0.75]);
   assert.deepEqual(parseHistoryCsv(historyCsv(h)), h);
 });
+
+Deno.test("a study mixing families does not rank their scores", () => {
+  const mixed = parseExperiment(
+    `variations:
+  - { label: cnn, family: cnn, set: {} }
+  - { label: lstm, family: lstm, set: {} }`,
+    "m.yaml",
+  );
+  const text = conclusions(mixed, [
+    { ...results[0]!, label: "cnn" },
+    { ...results[1]!, label: "lstm" },
+  ]);
+  assert.match(text, /different families \(cnn, lstm\).*not ranked/);
+  assert.doesNotMatch(text, /Best:/);
+});

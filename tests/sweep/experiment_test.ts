@@ -121,7 +121,11 @@ variations:
 });
 
 Deno.test("malformed YAML and a missing family are config errors", () => {
-  assert.match(errorOf("family: [cnn\n").message, /expected valid YAML/);
+  // The parser's whole message is kept, so its line and column show.
+  assert.match(
+    errorOf("family: cnn\nvariations:\n  - set: {}\n - bad: 1\n").message,
+    /expected valid YAML, got .*at line 4, column 1/s,
+  );
   const e = errorOf("variations: [{ set: {} }]\n");
   assert.equal(e.path, "variations[0].family");
   assert.match(
@@ -173,4 +177,24 @@ Deno.test("every committed experiment file is valid", async () => {
     const exp = parseExperiment(text, `experiments/${entry.name}`);
     assert.ok(exp.runs.length >= 1, entry.name);
   }
+});
+
+Deno.test("two variations may not share a label", () => {
+  const e = errorOf(`
+family: cnn
+variations:
+  - { label: a, set: { model.pooling: max } }
+  - { label: a, set: { model.pooling: average } }
+`);
+  assert.equal(e.path, "variations[1].label");
+  assert.match(e.message, /a label not used before \(variations\[0\] has it\)/);
+});
+
+Deno.test("an absurd L2 factor is refused before training", () => {
+  const e = errorOf(`
+family: lstm
+variations:
+  - set: { model.l2: 1.0e37 }
+`);
+  assert.match(e.message, /expected a number >= 0 and <= 1, got 1e\+37/);
 });
