@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { candidates, pickBest, promoteBest } from "../../src/report/best.ts";
+import { historyCsv } from "../../src/sweep/history.ts";
+
+/** Writes a finished run folder with the given validation curve. */
+async function fakeRun(
+  root: string,
+  id: string,
+  opts: { val: number[]; bestEpoch: number; f1: number; limit?: boolean },
+) {
+  const dir = join(root, "runs", id);
+  await Deno.mkdir(join(dir, "model"), { recursive: true });
+  await Deno.writeTextFile(
+    join(dir, "config.json"),
+    JSON.stringify({
+      id,
+      config: {
+        family: id.split("-")[0],
+        data: opts.limit ? { limit: { train: 10 } } : {},
+      },
+    }),
+  );
+  const history = opts.val.map((v, i) => ({
+    epoch: i + 1,
+    loss: 1,
+    val_loss: 1 - v,
+    accuracy: 0.5,
+    val_accuracy: v,
+    lr: 0.001,
+    seconds: 1,
+  }));
+  await Deno.writeTextFile(join(dir, "history.csv"), historyCsv(history));
+  await Deno.writeTextFile(
+    join(dir, "metrics.json"),
+    JSON.stringify({
+      test: { macroF1: opts.f1 },
+      bestEpoch: opts.bestEpoch,
+      epochsRun: opts.val.length,
+    }),
+  );
+  await Deno.writeTextFile(join(dir, "model", "model.json"), `{"id":"${id}"}`);
+  await Deno.writeFile(join(dir, "model", "weights.bin"), new Uint8Array([1]));
+}
+
+Deno.test("the best run is chosen on validation accuracy at its kept epoch, never on test", async () => {
+  const root = await Deno.makeTempDir();
+  // a: kept epoch 2 has val acc 0.70 (its last epoch, 0.80, was not kept).
+  await fakeRun(root, "lstm-a", {
+    val: [0.6, 0.7, 0.8],
+    bestEpoch: 2,
+    f1: 0.9,
+  });
+  // b: kept epoch 1 has 0.75; its test F1 is lower, but that does not count.
+  await fakeRun(root, "lstm-b", { val: [0.75, 0.5], bestEpoch: 1, f1: 0.6 });
+  // c: a smoke-sized run with a perfect validation slice is not a candidate.
+  await fakeRun(root, "lstm-c", { val: [1], bestEpoch: 1, f1: 1, limit: true });
+  await fakeRun(root, "cnn-d", { val: [0.5], bestEpoch: 1, f1: 0.5 });
+
+  const all = await candidates(root);
+  assert.deepEqual(all.map((c) => c.id), ["cnn-d", "lstm-a", "lstm-b"]);
+  assert.equal(pickBest(all, "lstm")?.id, "lstm-b");
+  assert.equal(pickBest(all, "rnn"), undefined);
+
+  const chosen = await promoteBest(root);
+  assert.deepEqual(chosen, { cnn: "cnn-d", lstm: "lstm-b" });
+  const copied = await Deno.readTextFile(
+    join(root, "best", "lstm", "model", "model.json"),
+  );
+  assert.equal(copied, '{"id":"lstm-b"}');
+  await Deno.remove(root, { recursive: true });
+});
