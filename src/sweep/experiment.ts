@@ -56,7 +56,12 @@ const trainingSpec: Spec = {
       kind: "nullable",
       of: {
         kind: "object",
-        fields: { patience: positiveInt, minDelta: { kind: "number", min: 0 } },
+        fields: {
+          patience: positiveInt,
+          minDelta: { kind: "number", min: 0 },
+          monitor: { kind: "enum", values: ["val_loss", "val_accuracy"] },
+        },
+        optional: ["monitor"],
       },
     },
     reduceLrOnPlateau: {

@@ -73,9 +73,15 @@ export interface RecurrentModelConfig {
 }
 
 export interface EarlyStoppingConfig {
-  /** Epochs without improvement of the validation loss before stopping. */
+  /** Epochs without improvement of the monitored value before stopping. */
   patience: number;
   minDelta: number;
+  /**
+   * What to watch, as Keras's `monitor`: the validation loss (the default,
+   * also when absent) or the validation accuracy. The restored weights are
+   * those of the best epoch by this value.
+   */
+  monitor?: "val_loss" | "val_accuracy";
 }
 
 export interface ReduceLrConfig {

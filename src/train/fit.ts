@@ -40,6 +40,10 @@ export interface LoopState {
   epoch: number;
   history: EpochRecord[];
   lr: number;
+  /**
+   * Best monitored value so far, lower is better: the validation loss, or
+   * minus the validation accuracy (`earlyStopping.monitor`).
+   */
   bestValLoss: number;
   /** 1-based epoch of the lowest validation loss so far (0: none yet). */
   bestEpoch: number;
@@ -350,11 +354,16 @@ function afterEpoch(
   state: LoopState,
   config: TrainingConfig,
   valLoss: number,
+  valAccuracy: number,
 ): { improved: boolean } {
   const minDelta = config.earlyStopping?.minDelta ?? 0;
-  const improved = valLoss < state.bestValLoss - minDelta;
+  // Lower is better for both: accuracy is watched through its negative.
+  const monitored = config.earlyStopping?.monitor === "val_accuracy"
+    ? -valAccuracy
+    : valLoss;
+  const improved = monitored < state.bestValLoss - minDelta;
   if (improved) {
-    state.bestValLoss = valLoss;
+    state.bestValLoss = monitored;
     state.bestEpoch = state.epoch;
     state.waitStop = 0;
   } else {
@@ -381,9 +390,9 @@ function afterEpoch(
 
 /**
  * Trains `model` on `data.train`, validating on `data.val` after every epoch.
- * Ends with the weights of the epoch with the lowest validation loss when
- * early stopping is configured (Keras `restore_best_weights=True`), otherwise
- * with the last epoch's weights.
+ * Ends with the weights of the best epoch by the monitored value (lowest
+ * validation loss by default) when early stopping is configured (Keras
+ * `restore_best_weights=True`), otherwise with the last epoch's weights.
  *
  * @throws {NonFiniteLossError} when a batch loss is NaN or infinite; the
  *   checkpoints of the epochs before it remain.
@@ -462,7 +471,7 @@ export async function fit(
     };
     state.epoch++;
     state.history.push(record);
-    const { improved } = afterEpoch(state, config, v.loss);
+    const { improved } = afterEpoch(state, config, v.loss, v.accuracy);
     if (improved && config.earlyStopping) {
       bestWeights = readAll(model.getWeights());
     }

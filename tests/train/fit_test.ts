@@ -192,3 +192,27 @@ Deno.test("flipHalf mirrors the images whose draw is below 1/2", () => {
   assert.ok(x.isDisposed);
   out.dispose();
 });
+
+Deno.test("early stopping can monitor validation accuracy", async () => {
+  const { rng, restore } = seedGlobalRandom(11);
+  const model = buildCnn(MODEL, 3);
+  try {
+    const { state } = await fit(
+      model,
+      { train: toyImages(48, 5), val: toyImages(24, 6) },
+      {
+        ...TRAINING,
+        epochs: 4,
+        earlyStopping: { patience: 4, minDelta: 0, monitor: "val_accuracy" },
+      },
+      { rng },
+    );
+    const acc = state.history.map((h) => h.val_accuracy);
+    // The first epoch reaching the highest accuracy is the one kept.
+    assert.equal(state.bestEpoch, acc.indexOf(Math.max(...acc)) + 1);
+    assert.equal(state.bestValLoss, -Math.max(...acc));
+  } finally {
+    restore();
+    model.dispose();
+  }
+});
