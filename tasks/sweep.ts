@@ -80,7 +80,11 @@ for (const exp of experiments) {
 }
 log.info(
   `summary: ${result.trained.length} trained, ${result.reused.length} reused, ` +
-    `${result.failed.length} failed`,
+    `${result.failed.length} failed, ${result.parityFailed.length} with ` +
+    `engine parity failures`,
 );
 for (const f of result.failed) log.warn(`failed ${f.id}: ${f.message}`);
-Deno.exit(result.failed.length ? 1 : 0);
+for (const f of result.parityFailed) {
+  log.warn(`engine parity failed ${f.id}: ${f.message}`);
+}
+Deno.exit(result.failed.length || result.parityFailed.length ? 1 : 0);

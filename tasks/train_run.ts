@@ -14,6 +14,7 @@ import type { RunConfig } from "../src/sweep/schema.ts";
 import { createLogger } from "../src/util/log.ts";
 import { exists, readJsonIfExists } from "../src/util/atomic.ts";
 import { recordParity } from "../src/compare/parity.ts";
+import { PARITY_MISMATCH_EXIT } from "../src/sweep/sweep.ts";
 
 const dir = Deno.args[0];
 if (!dir) {
@@ -45,6 +46,8 @@ try {
         `${summary}; first diverging layer: ` +
           (report.divergence?.firstDiverging?.layer ?? "none over tolerance"),
       );
+      // The run itself is fine and recorded; the sweep reports the engine.
+      Deno.exit(PARITY_MISMATCH_EXIT);
     }
   }
 } catch (e) {

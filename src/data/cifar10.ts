@@ -386,6 +386,9 @@ export async function buildCifar10Cache(
   const started = performance.now();
   const sets = await decodeCifar10Source(source);
   await Deno.mkdir(p.cacheDir, { recursive: true });
+  // meta.json marks a complete cache: remove it first, so a kill while the
+  // data files are rewritten leaves no cache rather than a mixed one.
+  await Deno.remove(p.meta).catch(() => {});
   for (const split of ["train", "test"] as const) {
     const set = sets[split];
     await writeFileAtomic(join(p.cacheDir, `${split}.x.u8`), set.x);

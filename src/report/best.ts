@@ -44,15 +44,27 @@ export async function candidates(outputs: string): Promise<Candidate[]> {
     if (!metrics) continue;
     const { config } = JSON.parse(
       await Deno.readTextFile(join(dir, "config.json")),
-    ) as { config: { family: Family; data: { limit?: unknown } } };
+    ) as {
+      config: {
+        family: Family;
+        data: { limit?: unknown };
+        training: { earlyStopping: unknown };
+      };
+    };
     // Runs on a slice of the data (the smoke test) are not candidates: their
     // validation slices are too small to compare with full runs.
     if (config.data.limit) continue;
+    const historyFile = join(dir, "history.csv");
     const history = parseHistoryCsv(
-      await Deno.readTextFile(join(dir, "history.csv")),
+      await Deno.readTextFile(historyFile),
+      historyFile,
     );
-    const kept = history[(metrics.bestEpoch || history.length) - 1] ??
-      history[history.length - 1]!;
+    // The weights the run kept: its best epoch when early stopping restored
+    // it, otherwise the last epoch.
+    const keptEpoch = config.training.earlyStopping && metrics.bestEpoch
+      ? metrics.bestEpoch
+      : history.length;
+    const kept = history[keptEpoch - 1] ?? history[history.length - 1]!;
     out.push({
       id,
       family: config.family,
@@ -104,13 +116,21 @@ export async function promoteBest(
     chosen[family] = best.id;
     const target = join(outputs, "best", family);
     if (!best.hasWeights) continue;
-    await Deno.remove(target, { recursive: true }).catch(() => {});
+    // Build the new folder beside the old one, then swap: a kill at any
+    // moment leaves either the old folder or the new one, never a mix.
+    const fresh = `${target}.new.tmp`;
+    const old = `${target}.old.tmp`;
+    await Deno.remove(fresh, { recursive: true }).catch(() => {});
     for (const file of COPIED) {
       const from = join(outputs, "runs", best.id, file);
       if (await exists(from)) {
-        await writeFileAtomic(join(target, file), await Deno.readFile(from));
+        await writeFileAtomic(join(fresh, file), await Deno.readFile(from));
       }
     }
+    await Deno.remove(old, { recursive: true }).catch(() => {});
+    if (await exists(target)) await Deno.rename(target, old);
+    await Deno.rename(fresh, target);
+    await Deno.remove(old, { recursive: true }).catch(() => {});
   }
   return chosen;
 }

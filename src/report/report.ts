@@ -34,7 +34,7 @@ export const STUDIES = [
   "lstm-direction",
 ] as const;
 
-/** The macro-F1 each family's best model should reach (see the README). */
+/** The macro-F1 each family's best model should reach (README, "Results"). */
 export const QUALITY_BAR: Record<Family, number> = {
   cnn: 0.70,
   rnn: 0.60,
@@ -156,7 +156,7 @@ function recommendations(
     const margin = (top.metrics!.test.macroF1 - next.metrics!.test.macroF1) *
       100;
     lines.push(
-      `- ${exp.name}: ${top.label} ` +
+      `- ${exp.name} (test macro-F1): ${top.label} ` +
         (margin < 1
           ? `and ${next.label} are within one point of macro-F1 ` +
             `(${margin.toFixed(1)}); prefer the cheaper of the two.`
@@ -236,6 +236,8 @@ function setUp(env: Environment | undefined, configs: RunConfig[]): string {
     "built from the training texts only (at most 8,000 tokens including " +
     "padding and `[UNK]`) and sequences are padded or cut at the end to 80 " +
     "tokens. Embedding `mask_zero` lets the recurrent layers skip padding.",
+    '- These are the defaults; where a study changes one (its "Fixed" ' +
+    "line and its table give the exact values), the study's value holds.",
     `- **Training**: Adam, sparse categorical cross-entropy, per-variable ` +
     `gradient clipping at norm 1.0, early stopping on validation loss ` +
     `restoring the best weights, learning rate halved after 3 flat epochs. ` +
@@ -263,12 +265,15 @@ export async function buildReport(opts: {
   const studies: StudyResults[] = [];
   // The ten studies in a fixed order, then any further study file (not the
   // smoke test) in name order.
+  const stem = (file: string) => file.replace(/\.ya?ml$/, "");
   const extra = [...Deno.readDirSync(opts.experiments)]
-    .map((e) => e.name.replace(/\.yaml$/, ""))
-    .filter((n) => n !== "smoke" && !(STUDIES as readonly string[]).includes(n))
+    .map((e) => e.name)
+    .filter((f) => /\.ya?ml$/.test(f) && stem(f) !== "smoke")
+    .filter((f) => !(STUDIES as readonly string[]).includes(stem(f)))
     .sort();
-  for (const name of [...STUDIES, ...extra]) {
-    const exp = await loadExperiment(join(opts.experiments, `${name}.yaml`));
+  for (const file of [...STUDIES.map((s) => `${s}.yaml`), ...extra]) {
+    const exp = await loadExperiment(join(opts.experiments, file));
+    const name = exp.name;
     const results = await writeExperimentReport(exp, opts.outputs);
     await writeFileAtomic(
       join(opts.figures, `${name}-loss.svg`),

@@ -71,9 +71,8 @@ export async function collectResults(
     );
     let history: EpochRecord[] = [];
     try {
-      history = parseHistoryCsv(
-        await Deno.readTextFile(join(dir, "history.csv")),
-      );
+      const file = join(dir, "history.csv");
+      history = parseHistoryCsv(await Deno.readTextFile(file), file);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;
     }
@@ -194,10 +193,13 @@ function ranking(done: readonly VariationResult[]): string[] {
   if (ranked.length > 1) {
     const second = ranked[1]!;
     lines.push(
-      `- Best: **${best.label}** with macro-F1 ${f1(best).toFixed(4)}, ` +
-        `${pct(f1(best) - f1(second))} points above ${second.label} ` +
-        `(${f1(second).toFixed(4)}) and ${pct(f1(best) - f1(worst))} above ` +
-        `the weakest, ${worst.label} (${f1(worst).toFixed(4)}).`,
+      `- Best on the test set: **${best.label}** with macro-F1 ` +
+        `${f1(best).toFixed(4)}, ${pct(f1(best) - f1(second))} points above ` +
+        `${second.label} (${f1(second).toFixed(4)})` +
+        (ranked.length > 2
+          ? ` and ${pct(f1(best) - f1(worst))} above the weakest, ` +
+            `${worst.label} (${f1(worst).toFixed(4)}).`
+          : "."),
     );
     if (f1(best) - f1(second) < 0.01) {
       lines.push(
@@ -261,7 +263,12 @@ export function conclusions(
     const h = r.history;
     if (!h.length) continue;
     const last = h[h.length - 1]!;
-    const bestEpoch = r.metrics!.bestEpoch;
+    // Read from the history, not from metrics.bestEpoch, which follows the
+    // early-stopping monitor (it may watch accuracy).
+    let bestEpoch = 1;
+    for (const e of h) {
+      if (e.val_loss < h[bestEpoch - 1]!.val_loss) bestEpoch = e.epoch;
+    }
     const gap = last.val_loss - last.loss;
     const signs: string[] = [];
     if (bestEpoch < last.epoch) {
@@ -302,8 +309,8 @@ export async function writeExperimentReport(
   await writeFileAtomic(
     join(dir, "loss.svg"),
     lossPlotSvg(
-      results.map((r) => ({
-        label: r.label,
+      results.filter((r) => r.history.length).map((r) => ({
+        label: r.metrics ? r.label : `${r.label} (unfinished)`,
         train: r.history.map((h) => h.loss),
         val: r.history.map((h) => h.val_loss),
       })),

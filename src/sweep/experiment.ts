@@ -30,6 +30,7 @@ import {
   type RunConfig,
 } from "./schema.ts";
 import { check, ConfigError, joinPath, type Spec, specAt } from "./validate.ts";
+import { NUSAX_LANGUAGES } from "../data/nusax.ts";
 
 const positiveInt: Spec = { kind: "number", integer: true, min: 1 };
 const rate: Spec = { kind: "number", min: 0, max: 0.95 };
@@ -78,7 +79,8 @@ const trainingSpec: Spec = {
   },
 };
 
-const seedSpec: Spec = { kind: "number", integer: true, min: 1 };
+// Every integer seed is a real seed here (src/util/random.ts), 0 included.
+const seedSpec: Spec = { kind: "number", integer: true, min: 0 };
 
 /** The full spec of a resolved run configuration, per family. */
 export function runSpec(family: Family): Spec {
@@ -123,7 +125,7 @@ export function runSpec(family: Family): Spec {
         kind: "object",
         fields: {
           dataset: { kind: "enum", values: ["nusax"] },
-          language: { kind: "string" },
+          language: { kind: "enum", values: NUSAX_LANGUAGES },
           maxTokens: { kind: "number", integer: true, min: 3 },
           sequenceLength: positiveInt,
           limit: limitSpec,

@@ -34,10 +34,13 @@ export function historyCsv(history: readonly EpochRecord[]): string {
 }
 
 /** Parses `history.csv` back into records. */
-export function parseHistoryCsv(text: string): EpochRecord[] {
+export function parseHistoryCsv(
+  text: string,
+  file = "history.csv",
+): EpochRecord[] {
   const [header, ...lines] = text.trim().split("\n");
   if (header !== HISTORY_COLUMNS.join(",")) {
-    throw new Error(`history.csv: unexpected header "${header}"`);
+    throw new Error(`${file}: unexpected header "${header}"`);
   }
   return lines.map((line) => {
     const v = line.split(",").map(Number);

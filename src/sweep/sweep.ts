@@ -72,6 +72,8 @@ export interface SweepResult {
   trained: string[];
   reused: string[];
   failed: { id: string; message: string }[];
+  /** Runs that trained but whose engine parity check failed. */
+  parityFailed: { id: string; message: string }[];
 }
 
 const WORKER = fileURLToPath(
@@ -88,11 +90,21 @@ function formatEta(seconds: number): string {
   return m ? `${m}m${String(s).padStart(2, "0")}s` : `${s}s`;
 }
 
+/** Exit code of a worker whose run trained but whose engine parity failed. */
+export const PARITY_MISMATCH_EXIT = 3;
+
+type WorkerOutcome =
+  | { ok: true }
+  | { ok: false; parity: boolean; message: string };
+
 async function runWorker(
   dir: string,
   tag: string,
   log: Logger,
-): Promise<string | null> {
+): Promise<WorkerOutcome> {
+  // Earlier attempts' lines stay in log.txt; read this attempt's only.
+  const logOffset = (await Deno.stat(join(dir, "log.txt")).catch(() => null))
+    ?.size ?? 0;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--v8-flags=--max-old-space-size=8192", WORKER, dir],
     stdout: "piped",
@@ -142,14 +154,23 @@ async function runWorker(
   }
   const status = await child.status;
   await stderrDone.catch(() => {});
-  if (status.success) return null;
+  if (status.success) return { ok: true };
+  const logBytes = await Deno.readFile(join(dir, "log.txt"));
+  const logText = new TextDecoder().decode(logBytes.subarray(logOffset));
+  if (status.code === PARITY_MISMATCH_EXIT) {
+    const line = logText.split("\n").find((l) => l.includes("engine parity"));
+    return {
+      ok: false,
+      parity: true,
+      message: line?.replace(ANSI_COLOR, "").trim() ?? "engine parity failed",
+    };
+  }
   const err = await readJsonIfExists<{ message: string }>(
     join(dir, "error.json"),
   );
-  if (err) return err.message;
+  if (err) return { ok: false, parity: false, message: err.message };
   // Deno prints a native backtrace after an uncaught error: keep the error.
-  const lines = (await Deno.readTextFile(join(dir, "log.txt"))).trim()
-    .split("\n");
+  const lines = logText.trim().split("\n");
   const first = lines.findIndex((l) => /error|failed/i.test(l));
   const tail = (first >= 0 ? lines.slice(first, first + 3) : lines.slice(-3))
     .map((l) => l.replace(ANSI_COLOR, "").trim()).join(" | ");
@@ -158,7 +179,7 @@ async function runWorker(
     error: "WorkerExit",
     message,
   });
-  return message;
+  return { ok: false, parity: false, message };
 }
 
 /** Trains every run not yet finished, `jobs` at a time. */
@@ -166,7 +187,12 @@ export async function sweep(
   runs: readonly UniqueRun[],
   opts: SweepOptions,
 ): Promise<SweepResult> {
-  const result: SweepResult = { trained: [], reused: [], failed: [] };
+  const result: SweepResult = {
+    trained: [],
+    reused: [],
+    failed: [],
+    parityFailed: [],
+  };
   const todo: UniqueRun[] = [];
   for (const run of runs) {
     const dir = join(opts.outputs, "runs", run.id);
@@ -205,10 +231,15 @@ export async function sweep(
       const dir = join(opts.outputs, "runs", run.id);
       const tag = `[${i + 1}/${todo.length}] ${run.id} (${run.uses[0]!.label})`;
       opts.log.info(`${tag} starting`);
-      const error = await runWorker(dir, tag, opts.log);
-      if (error) {
-        opts.log.warn(`${tag} FAILED: ${error}`);
-        result.failed.push({ id: run.id, message: error });
+      const outcome = await runWorker(dir, tag, opts.log);
+      if (!outcome.ok && outcome.parity) {
+        // Trained and recorded, but the engine disagrees with TensorFlow.js:
+        // an engine bug to report, not a run to retrain.
+        opts.log.warn(`${tag} ENGINE PARITY FAILED: ${outcome.message}`);
+        result.parityFailed.push({ id: run.id, message: outcome.message });
+      } else if (!outcome.ok) {
+        opts.log.warn(`${tag} FAILED: ${outcome.message}`);
+        result.failed.push({ id: run.id, message: outcome.message });
       } else {
         opts.log.info(`${tag} finished`);
         result.trained.push(run.id);

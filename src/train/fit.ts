@@ -376,7 +376,8 @@ function afterEpoch(
   }
   const plateau = config.reduceLrOnPlateau;
   if (plateau) {
-    // Keras ReduceLROnPlateau: improvement is judged on its own best value.
+    // As Keras's ReduceLROnPlateau, improvement is judged on its own best
+    // value, but strictly (Keras's default min_delta is 1e-4).
     if (valLoss < state.lrBest) {
       state.lrBest = valLoss;
       state.waitLr = 0;

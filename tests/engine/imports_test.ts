@@ -31,3 +31,19 @@ Deno.test("only src/engine/fs.ts touches the file system (Deno. or node:fs)", ()
     );
   assert.deepEqual(offenders.map((f) => f.name), []);
 });
+
+Deno.test("src/engine imports only its own files", () => {
+  // A sibling-only rule: the engine can be copied out (or bundled for a
+  // browser) on its own, and nothing outside it can bring in TensorFlow.js
+  // or the file system by the back door.
+  const specifier =
+    /(?:import|export)\s[^;]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)/g;
+  const offenders: string[] = [];
+  for (const f of engineFiles()) {
+    for (const m of f.text.matchAll(specifier)) {
+      const target = m[1] ?? m[2]!;
+      if (!target.startsWith("./")) offenders.push(`${f.name}: ${target}`);
+    }
+  }
+  assert.deepEqual(offenders, []);
+});

@@ -18,6 +18,7 @@ async function fakeRun(
       config: {
         family: id.split("-")[0],
         data: opts.limit ? { limit: { train: 10 } } : {},
+        training: { earlyStopping: { patience: 3, minDelta: 0 } },
       },
     }),
   );

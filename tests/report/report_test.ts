@@ -93,7 +93,7 @@ Deno.test("conclusions name the best variation, its margin and overfitting", () 
   assert.match(text, /1 of 3 variations have not finished/);
   assert.match(
     text,
-    /Best: \*\*max\*\* with macro-F1 0\.7012, 5\.0 points above average/,
+    /Best on the test set: \*\*max\*\* with macro-F1 0\.7012, 5\.0 points above average/,
   );
   assert.match(
     text,
@@ -143,5 +143,5 @@ Deno.test("a study mixing families does not rank their scores", () => {
     { ...results[1]!, label: "lstm" },
   ]);
   assert.match(text, /different families \(cnn, lstm\).*not ranked/);
-  assert.doesNotMatch(text, /Best:/);
+  assert.doesNotMatch(text, /Best on the test set/);
 });
