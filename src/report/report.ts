@@ -181,6 +181,7 @@ function quality(
   studies: readonly StudyResults[],
   all: readonly Candidate[],
 ): string {
+  const familyRuns = new Map<Family, VariationResult[]>();
   const rows: string[] = [
     "| family | target | chosen run's test macro-F1 | range over its runs | " +
     "runs | median best epoch / epochs run | median final train / val loss |",
@@ -194,6 +195,7 @@ function quality(
       }
     }
     const list = [...runs.values()];
+    familyRuns.set(family, list);
     const best = pickBest(all, family);
     if (!best || list.length === 0) {
       rows.push(
@@ -217,7 +219,32 @@ function quality(
         `${median(list.map((r) => last(r).val_loss)).toFixed(3)} |`,
     );
   }
-  return rows.join("\n");
+  const notes: string[] = [];
+  for (const family of ["cnn", "rnn", "lstm"] as const) {
+    const best = pickBest(all, family);
+    const runs = familyRuns.get(family) ?? [];
+    if (!best || !runs.length || best.testMacroF1 >= QUALITY_BAR[family]) {
+      continue;
+    }
+    const bestEpoch = median(runs.map((r) => r.metrics!.bestEpoch));
+    const epochs = median(runs.map((r) => r.metrics!.epochsRun));
+    const last = (r: VariationResult) => r.history[r.history.length - 1]!;
+    const gap = median(runs.map((r) => last(r).val_loss - last(r).loss));
+    const reading = bestEpoch >= epochs
+      ? "its runs were still improving at their last epoch, so longer " +
+        "training (or a higher learning rate) is the first lever"
+      : gap > 0.3
+      ? `its runs peak early (median epoch ${bestEpoch} of ${epochs}) and ` +
+        `end with validation loss ${gap.toFixed(2)} above training loss: ` +
+        "they memorise the training set, so more epochs will not help; " +
+        "what limits them is the amount of training data, against which " +
+        "the studies above show how far dropout, learning rate and " +
+        "capacity moved the score"
+      : "its runs neither overfit strongly nor keep improving, so the " +
+        "architecture itself is the lever";
+    notes.push(`- ${FAMILY_NAME[family]} is below its target: ${reading}.`);
+  }
+  return rows.join("\n") + (notes.length ? `\n\n${notes.join("\n")}` : "");
 }
 
 function setUp(env: Environment | undefined, configs: RunConfig[]): string {
