@@ -84,7 +84,10 @@ log.info(
     `engine parity failures`,
 );
 for (const f of result.failed) log.warn(`failed ${f.id}: ${f.message}`);
+for (const f of result.skipped) log.warn(`skipped ${f.id}: ${f.message}`);
 for (const f of result.parityFailed) {
   log.warn(`engine parity failed ${f.id}: ${f.message}`);
 }
-Deno.exit(result.failed.length || result.parityFailed.length ? 1 : 0);
+const incomplete = result.failed.length + result.parityFailed.length +
+  result.skipped.length;
+Deno.exit(incomplete ? 1 : 0);

@@ -17,6 +17,7 @@ import type { RunConfig } from "./schema.ts";
 import { exists, readJsonIfExists, writeJsonAtomic } from "../util/atomic.ts";
 import type { Logger } from "../util/log.ts";
 import type { RunProgress } from "./run.ts";
+import { lockRun } from "./lock.ts";
 
 export interface UniqueRun {
   id: string;
@@ -74,6 +75,8 @@ export interface SweepResult {
   failed: { id: string; message: string }[];
   /** Runs that trained but whose engine parity check failed. */
   parityFailed: { id: string; message: string }[];
+  /** Runs another live sweep was training. */
+  skipped: { id: string; message: string }[];
 }
 
 const WORKER = fileURLToPath(
@@ -192,6 +195,7 @@ export async function sweep(
     reused: [],
     failed: [],
     parityFailed: [],
+    skipped: [],
   };
   const todo: UniqueRun[] = [];
   for (const run of runs) {
@@ -230,8 +234,21 @@ export async function sweep(
       const run = todo[i]!;
       const dir = join(opts.outputs, "runs", run.id);
       const tag = `[${i + 1}/${todo.length}] ${run.id} (${run.uses[0]!.label})`;
+      const lock = await lockRun(dir);
+      if ("heldBy" in lock) {
+        const message = `another sweep (process ${lock.heldBy}) is ` +
+          `training this run; left to it`;
+        opts.log.warn(`${tag} skipped: ${message}`);
+        result.skipped.push({ id: run.id, message });
+        continue;
+      }
       opts.log.info(`${tag} starting`);
-      const outcome = await runWorker(dir, tag, opts.log);
+      let outcome: WorkerOutcome;
+      try {
+        outcome = await runWorker(dir, tag, opts.log);
+      } finally {
+        await lock.release();
+      }
       if (!outcome.ok && outcome.parity) {
         // Trained and recorded, but the engine disagrees with TensorFlow.js:
         // an engine bug to report, not a run to retrain.
