@@ -21,6 +21,7 @@ import { buildModel } from "../train/models.ts";
 import { seedGlobalRandom } from "../train/determinism.ts";
 import {
   balancedClassWeights,
+  type Checkpoint,
   type EpochRecord,
   evaluate,
   fit,
@@ -121,6 +122,27 @@ export async function trainRun(
   }
 }
 
+/**
+ * The run's checkpoint, or undefined when there is none or it cannot be
+ * read (a damaged or foreign file): then the run restarts from epoch 1,
+ * which gives the same result, only later, and the log says so.
+ */
+async function readableCheckpoint(
+  dir: string,
+  log: Logger,
+): Promise<Checkpoint | undefined> {
+  try {
+    return await loadCheckpoint(dir);
+  } catch (e) {
+    log.warn(
+      `cannot resume (${(e as Error).message}); restarting the run from ` +
+        `epoch 1`,
+    );
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    return undefined;
+  }
+}
+
 /** Writes `error.json` for a run that failed after `epochs` epochs. */
 async function recordFailure(
   dir: string,
@@ -144,7 +166,7 @@ async function trainPrepared(
 ): Promise<void> {
   const model = buildModel(config, data.vectorizer?.vocabulary.length ?? 0);
   const checkpointDir = join(dir, "checkpoint");
-  const resume = await loadCheckpoint(checkpointDir);
+  const resume = await readableCheckpoint(checkpointDir, log);
   if (resume) log.info(`resuming after epoch ${resume.state.epoch}`);
   const history: EpochRecord[] = [...(resume?.state.history ?? [])];
   const classes = data.classNames.length;

@@ -23,6 +23,43 @@ async function run(args: string[]) {
   };
 }
 
+/**
+ * Starts a sweep and kills it (parent and worker) once the run `id` has
+ * checkpointed an epoch, before it finishes.
+ */
+async function killAfterFirstCheckpoint(
+  yaml: string,
+  out: string,
+  id: string,
+): Promise<void> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "tasks/sweep.ts", yaml, "--outputs", out],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  const latest = join(out, "runs", id, "checkpoint", "latest.json");
+  for (let i = 0; i < 600; i++) {
+    try {
+      Deno.statSync(latest);
+      break;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  // The worker is the parent's only child process.
+  await new Deno.Command("pkill", { args: ["-KILL", "-P", String(child.pid)] })
+    .output();
+  child.kill("SIGKILL");
+  await child.status;
+  assert.equal(
+    [...Deno.readDirSync(join(out, "runs", id))].some((e) =>
+      e.name === "metrics.json"
+    ),
+    false,
+    "the kill should come before the run finished",
+  );
+}
+
 const TINY_CNN = `
 description: three epochs of a tiny CNN
 family: cnn
@@ -107,39 +144,10 @@ Deno.test({
     const a = await run([yaml, "--outputs", unbroken]);
     assert.equal(a.code, 0, a.text);
 
-    // Kill the whole sweep (parent and worker) once epoch 1 is checkpointed.
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "tasks/sweep.ts", yaml, "--outputs", broken],
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
     const [id] = [...Deno.readDirSync(join(unbroken, "runs"))].map((e) =>
       e.name
     );
-    const latest = join(broken, "runs", id!, "checkpoint", "latest.json");
-    for (let i = 0; i < 600; i++) {
-      try {
-        Deno.statSync(latest);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
-    // The worker is the parent's only child process.
-    const pkill = new Deno.Command("pkill", {
-      args: ["-KILL", "-P", String(child.pid)],
-    });
-    await pkill.output();
-    child.kill("SIGKILL");
-    await child.status;
-    assert.equal(
-      [...Deno.readDirSync(join(broken, "runs", id!))].some((e) =>
-        e.name === "metrics.json"
-      ),
-      false,
-      "the kill should come before the run finished",
-    );
-
+    await killAfterFirstCheckpoint(yaml, broken, id!);
     const resumed = await run([yaml, "--outputs", broken]);
     assert.equal(resumed.code, 0, resumed.text);
     const log = Deno.readTextFileSync(join(broken, "runs", id!, "log.txt"));
@@ -183,4 +191,36 @@ Deno.test("--dry-run lists the expanded runs without training", async () => {
   assert.match(r.text, /cnn-[0-9a-f]{12} \[new\] cnn-kernels: 3-4-5/);
   assert.match(r.text, /"kernelSizes":\[3,4,5\]/);
   assert.match(r.text, /^3 runs$/m);
+});
+
+Deno.test({
+  name: "a damaged checkpoint restarts the run from epoch 1 and says so",
+  ignore: NEEDS_DATA,
+  async fn() {
+    const tmp = await Deno.makeTempDir();
+    const yaml = join(tmp, "tiny.yaml");
+    await Deno.writeTextFile(yaml, TINY_CNN);
+    const clean = join(tmp, "a");
+    const damaged = join(tmp, "b");
+    assert.equal((await run([yaml, "--outputs", clean])).code, 0);
+    const [id] = [...Deno.readDirSync(join(clean, "runs"))].map((e) => e.name);
+    await killAfterFirstCheckpoint(yaml, damaged, id!);
+    const ckpt = join(damaged, "runs", id!, "checkpoint");
+    const { folder } = JSON.parse(
+      Deno.readTextFileSync(join(ckpt, "latest.json")),
+    );
+    // Cut the saved weights short, as a full disk would.
+    const weights = join(ckpt, folder, "weights.bin");
+    Deno.writeFileSync(weights, Deno.readFileSync(weights).subarray(0, 100));
+
+    const again = await run([yaml, "--outputs", damaged]);
+    assert.equal(again.code, 0, again.text);
+    const log = Deno.readTextFileSync(join(damaged, "runs", id!, "log.txt"));
+    assert.match(log, /weights\.bin: 100 bytes, expected \d+/);
+    assert.match(log, /restarting the run from epoch 1/);
+    const w = (root: string) =>
+      Deno.readFileSync(join(root, "runs", id!, "model", "weights.bin"));
+    assert.deepEqual(w(damaged), w(clean));
+    await Deno.remove(tmp, { recursive: true });
+  },
 });
