@@ -290,8 +290,8 @@ export function conclusions(
     const verdict = bestEpoch < last.epoch && gap > 0.1
       ? "overfitting"
       : bestEpoch === last.epoch
-      ? "more epochs may help"
-      : "mild";
+      ? "not yet converged, more epochs may help"
+      : "no clear overfitting";
     lines.push(`- ${r.label}: ${signs.join("; ")}: ${verdict}.`);
   }
   return lines.join("\n") + "\n";
