@@ -37,7 +37,9 @@ import {
 import { lstm, type LstmConfig } from "./lstm.ts";
 import {
   avgPool2d,
+  globalAvgPool1d,
   globalAvgPool2d,
+  globalMaxPool1d,
   globalMaxPool2d,
   maxPool2d,
   type Pool2dConfig,
@@ -390,6 +392,30 @@ function buildGlobalPool(kind: "max" | "avg"): Builder {
   };
 }
 
+function buildGlobalPool1d(kind: "max" | "avg"): Builder {
+  return (r, input) => {
+    // tfjs-layers' GlobalPooling1D does not set supportsMasking, yet a
+    // Sequential model still builds with an Embedding mask reaching it: the
+    // layer then pools every step, padding included, and passes no mask on.
+    // The engine does the same (Keras would leave the masked steps out).
+    r.only("data_format", SPATIAL_ONLY);
+    r.only("keepdims", [false]);
+    if (input.length !== 2 || typeof input[1] !== "number") {
+      throw r.error(
+        `needs a [time, features] input (without batch), got ` +
+          `[${input.map((d) => d ?? "null").join(", ")}]`,
+      );
+    }
+    const pool = kind === "max" ? globalMaxPool1d : globalAvgPool1d;
+    return {
+      weights: [],
+      outputShape: [input[1]],
+      masks: false,
+      make: () => (x) => ({ y: pool(x) }),
+    };
+  };
+}
+
 function buildFlatten(r: ConfigReader, input: Shape, masked: boolean): Plan {
   noMask(r, masked);
   r.only("data_format", SPATIAL_ONLY);
@@ -612,6 +638,8 @@ const BUILDERS: Record<string, Builder> = {
   AveragePooling2D: buildPool("avg"),
   GlobalAveragePooling2D: buildGlobalPool("avg"),
   GlobalMaxPooling2D: buildGlobalPool("max"),
+  GlobalAveragePooling1D: buildGlobalPool1d("avg"),
+  GlobalMaxPooling1D: buildGlobalPool1d("max"),
   Flatten: buildFlatten,
   Dense: buildDense,
   Dropout: buildPassThrough,

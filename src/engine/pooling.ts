@@ -130,22 +130,63 @@ export function globalMaxPool2d(x: Tensor): Tensor {
   return globalPool2d(x, "max");
 }
 
+/**
+ * Mean over time (GlobalAveragePooling1D). Every step counts: like
+ * TensorFlow.js's layer, this one knows no mask.
+ *
+ * @param x `[batch, time, features]`.
+ * @returns `[batch, features]`.
+ */
+export function globalAvgPool1d(x: Tensor): Tensor {
+  return globalPool1d(x, "avg");
+}
+
+/**
+ * Maximum over time (GlobalMaxPooling1D), every step included.
+ *
+ * @param x `[batch, time, features]`.
+ * @returns `[batch, features]`.
+ */
+export function globalMaxPool1d(x: Tensor): Tensor {
+  return globalPool1d(x, "max");
+}
+
+function globalPool1d(x: Tensor, kind: "max" | "avg"): Tensor {
+  const [batch, time, features] = expectRank(
+    x,
+    3,
+    `global ${kind} pooling 1D`,
+  ) as number[];
+  // A sequence is a one-column image: the same reduction over the cells.
+  return globalPool(x.data, batch!, time!, features!, kind);
+}
+
 function globalPool2d(x: Tensor, kind: "max" | "avg"): Tensor {
   const [batch, height, width, channels] = expectRank(
     x,
     4,
     `global ${kind} pooling`,
   ) as number[];
-  const cells = height! * width!;
-  const out = tensor([batch!, channels!]);
+  return globalPool(x.data, batch!, height! * width!, channels!, kind);
+}
+
+/** Reduces `[batch, cells, channels]` over its middle axis. */
+function globalPool(
+  data: Float32Array,
+  batch: number,
+  cells: number,
+  channels: number,
+  kind: "max" | "avg",
+): Tensor {
+  const out = tensor([batch, channels]);
   out.data.fill(kind === "max" ? -Infinity : 0);
 
-  for (let b = 0; b < batch!; b++) {
-    const o = b * channels!;
-    let i = b * cells * channels!;
+  for (let b = 0; b < batch; b++) {
+    const o = b * channels;
+    let i = b * cells * channels;
     for (let cell = 0; cell < cells; cell++) {
-      for (let c = 0; c < channels!; c++, i++) {
-        const v = x.data[i]!;
+      for (let c = 0; c < channels; c++, i++) {
+        const v = data[i]!;
         if (kind === "avg") out.data[o + c] = out.data[o + c]! + v;
         else if (v > out.data[o + c]!) out.data[o + c] = v;
       }

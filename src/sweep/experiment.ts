@@ -28,6 +28,7 @@ import {
   familyDefaults,
   isCnn,
   type RunConfig,
+  type TextRunConfig,
 } from "./schema.ts";
 import { check, ConfigError, joinPath, type Spec, specAt } from "./validate.ts";
 import { NUSAX_LANGUAGES } from "../data/nusax.ts";
@@ -143,7 +144,12 @@ export function runSpec(family: Family): Spec {
           recurrentDropout: rate,
           l2: { kind: "number", min: 0, max: 1 },
           maskZero: { kind: "boolean" },
+          head: {
+            kind: "enum",
+            values: ["last", "global_max", "global_average"],
+          },
         },
+        optional: ["head"],
       },
       training: trainingSpec,
     },
@@ -229,6 +235,31 @@ export function checkCnnGeometry(
       );
     }
     size = afterPool;
+  }
+}
+
+/**
+ * A pooling head needs the mask off: TensorFlow.js's GlobalMaxPooling1D and
+ * GlobalAveragePooling1D ignore a `mask_zero` mask and pool the padding steps
+ * too, while Keras's leave them out; refusing the combination keeps a config
+ * meaning the same model in both frameworks.
+ */
+export function checkTextHead(
+  config: TextRunConfig,
+  file: string,
+  where: string,
+): void {
+  const head = config.model.head ?? "last";
+  if (head !== "last" && config.model.maskZero) {
+    throw new ConfigError(
+      file,
+      `${where}.model.head`,
+      `"last" while model.maskZero is true (TensorFlow.js's ${
+        head === "global_max" ? "GlobalMaxPooling1D" : "GlobalAveragePooling1D"
+      } would pool the masked padding steps, unlike Keras's; set ` +
+        `model.maskZero: false to pool over time)`,
+      head,
+    );
   }
 }
 
@@ -365,6 +396,12 @@ function planVariation(
   check(config, spec, file, `${where} (resolved)`);
   const resolved = config as unknown as RunConfig;
   if (isCnn(resolved)) checkCnnGeometry(resolved.model, file, where);
+  else {
+    const text = resolved as TextRunConfig;
+    checkTextHead(text, file, where);
+    // `last` is the default: written or not, it is the same run (same id).
+    if (text.model.head === "last") delete text.model.head;
+  }
   const label = typeof variation.label === "string"
     ? variation.label
     : Object.entries(set).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(

@@ -70,7 +70,21 @@ export interface RecurrentModelConfig {
   l2: number;
   /** Embedding `mask_zero`: recurrent layers skip padding steps. */
   maskZero: boolean;
+  /**
+   * How the last recurrent layer's outputs become one vector: its final
+   * state (`last`, the default, also when absent, which keeps the run ids of
+   * configurations written before this existed), or the maximum or mean over
+   * all time steps of its output sequence (GlobalMaxPooling1D /
+   * GlobalAveragePooling1D). The pooling heads need `maskZero: false`:
+   * TensorFlow.js's global 1D pooling ignores the mask and pools the padding
+   * steps too, where Keras's leaves them out, so with a mask the same config
+   * would mean two different models.
+   */
+  head?: RecurrentHead;
 }
+
+/** See {@link RecurrentModelConfig.head}. */
+export type RecurrentHead = "last" | "global_max" | "global_average";
 
 export interface EarlyStoppingConfig {
   /** Epochs without improvement of the monitored value before stopping. */

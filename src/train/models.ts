@@ -67,7 +67,9 @@ export function buildCnn(model: CnnModelConfig, classes = 10): tf.Sequential {
 /**
  * Builds the text classifier: Embedding -> SpatialDropout1D -> [SimpleRNN or
  * LSTM, optionally bidirectional -> Dropout] x N -> Dense softmax. Stacked
- * layers return full sequences except the last.
+ * layers return full sequences; the last one too when a pooling head (global
+ * max or average over time) reads all its steps, and then the pooling comes
+ * before that layer's Dropout, so dropout scaling never inflates the maximum.
  */
 export function buildRecurrent(
   cell: "rnn" | "lstm",
@@ -88,10 +90,11 @@ export function buildRecurrent(
   if (model.embeddingDropout > 0) {
     net.add(tf.layers.spatialDropout1d({ rate: model.embeddingDropout }));
   }
+  const head = model.head ?? "last";
   model.units.forEach((units, i) => {
     const common = {
       units,
-      returnSequences: i < model.units.length - 1,
+      returnSequences: i < model.units.length - 1 || head !== "last",
       activation: "tanh" as const,
       kernelInitializer: "glorotUniform" as const,
       recurrentInitializer: "orthogonal" as const,
@@ -110,6 +113,12 @@ export function buildRecurrent(
         ? tf.layers.bidirectional({ layer, mergeMode: "concat" })
         : layer,
     );
+    if (i === model.units.length - 1 && head === "global_max") {
+      net.add(tf.layers.globalMaxPooling1d({}));
+    }
+    if (i === model.units.length - 1 && head === "global_average") {
+      net.add(tf.layers.globalAveragePooling1d({}));
+    }
     if (model.dropout > 0) net.add(tf.layers.dropout({ rate: model.dropout }));
   });
   net.add(tf.layers.dense({

@@ -1,6 +1,8 @@
 import {
   avgPool2d,
+  globalAvgPool1d,
   globalAvgPool2d,
+  globalMaxPool1d,
   globalMaxPool2d,
   maxPool2d,
 } from "../../src/engine/pooling.ts";
@@ -52,6 +54,21 @@ Deno.test("global pools on [2,3,3,1]", () => {
   );
   assertClose(globalAvgPool2d(x2).data, [5, -5], 1e-6);
   assertClose(globalMaxPool2d(x2).data, [9, -1], 0);
+});
+
+Deno.test("global 1D pools over time on [2,3,2]", () => {
+  // Example 0 steps: (1,-4) (3,-2) (2,-6); example 1: (0.5,7) (-1,8) (-3,9).
+  const seq = tensor(
+    [2, 3, 2],
+    Float32Array.of(1, -4, 3, -2, 2, -6, 0.5, 7, -1, 8, -3, 9),
+  );
+  const max = globalMaxPool1d(seq);
+  assertClose(max.data, [3, -2, 0.5, 9], 0, {
+    actualShape: max.shape,
+    expectedShape: [2, 2],
+  });
+  // (1+3+2)/3=2, (-4-2-6)/3=-4, (0.5-1-3)/3=-7/6, (7+8+9)/3=8
+  assertClose(globalAvgPool1d(seq).data, [2, -4, -7 / 6, 8], 1e-6);
 });
 
 const CASES = [
@@ -110,5 +127,14 @@ for (const kind of ["max", "avg"] as const) {
       ? tfl.layers.globalMaxPooling2d({ inputShape: [5, 4, 6] })
       : tfl.layers.globalAveragePooling2d({ inputShape: [5, 4, 6] });
     await expectParity(tfl.sequential({ layers: [layer] }), [3, 5, 4, 6], 61);
+  });
+}
+
+for (const kind of ["max", "avg"] as const) {
+  Deno.test(`global ${kind} pooling 1D matches tfjs for x=[4,7,5]`, async () => {
+    const layer = kind === "max"
+      ? tfl.layers.globalMaxPooling1d({ inputShape: [7, 5] })
+      : tfl.layers.globalAveragePooling1d({ inputShape: [7, 5] });
+    await expectParity(tfl.sequential({ layers: [layer] }), [4, 7, 5], 71);
   });
 }

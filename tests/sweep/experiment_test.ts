@@ -198,3 +198,27 @@ variations:
 `);
   assert.match(e.message, /expected a number >= 0 and <= 1, got 1e\+37/);
 });
+
+Deno.test("a pooling head needs maskZero false; an explicit last head is the default run", () => {
+  const e = errorOf(`
+family: lstm
+variations:
+  - set: { model.head: global_max }
+`);
+  assert.equal(e.path, "variations[0].model.head");
+  assert.match(e.message, /model\.maskZero: false/);
+  const exp = parseExperiment(
+    `family: lstm
+variations:
+  - { label: default, set: {} }
+  - { label: last, set: { model.head: last } }
+  - { label: max, set: { model.head: global_max, model.maskZero: false } }
+`,
+    FILE,
+  );
+  const [plain, last, max] = exp.runs.map((r) => r.config);
+  assert.equal(runId(last!), runId(plain!));
+  assert.equal("head" in last!.model, false);
+  assert.equal((max!.model as { head?: string }).head, "global_max");
+  assert.notEqual(runId(max!), runId(plain!));
+});
