@@ -358,8 +358,12 @@ function planVariation(
       variation,
     );
   }
-  check({ ...variation, set: {} }, variationSpec, file, where);
-  const family = (variation.family as Family | undefined) ?? defaultFamily;
+  // YAML reads `label: 32` as a number; a label is a name, so take it as text.
+  const v: Record<string, unknown> = typeof variation.label === "number"
+    ? { ...variation, label: String(variation.label) }
+    : variation;
+  check({ ...v, set: {} }, variationSpec, file, where);
+  const family = (v.family as Family | undefined) ?? defaultFamily;
   if (!family) {
     throw new ConfigError(
       file,
@@ -370,7 +374,7 @@ function planVariation(
   }
   const spec = runSpec(family);
   check(base, spec, file, "base", true);
-  const set = variation.set;
+  const set = v.set;
   if (!isRecord(set)) {
     throw new ConfigError(file, `${where}.set`, "a mapping", set);
   }
@@ -402,8 +406,8 @@ function planVariation(
     // `last` is the default: written or not, it is the same run (same id).
     if (text.model.head === "last") delete text.model.head;
   }
-  const label = typeof variation.label === "string"
-    ? variation.label
+  const label = typeof v.label === "string"
+    ? v.label
     : Object.entries(set).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(
       " ",
     ) || family;

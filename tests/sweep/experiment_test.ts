@@ -222,3 +222,15 @@ variations:
   assert.equal((max!.model as { head?: string }).head, "global_max");
   assert.notEqual(runId(max!), runId(plain!));
 });
+
+Deno.test("a numeric YAML label is taken as text", () => {
+  const exp = parseExperiment(
+    `family: lstm
+variations:
+  - { label: 32, set: { model.embeddingDim: 32 } }
+  - { label: 0.5, set: { model.dropout: 0.5 } }
+`,
+    FILE,
+  );
+  assert.deepEqual(exp.runs.map((r) => r.label), ["32", "0.5"]);
+});
