@@ -13,7 +13,11 @@
  * The Embedding `mask_zero` mask travels with the activations through the
  * layers tfjs marks `supportsMasking` (Dropout, SpatialDropout1D,
  * Activation, Dense) to the next recurrent layer; a recurrent layer passes it on
- * only when it returns sequences (tfjs `RNN.computeMask`).
+ * only when it returns sequences (tfjs `RNN.computeMask`). Any other layer
+ * (Flatten, pooling, Conv2D) drops it and computes over every step, padding
+ * included: tfjs-layers neither uses nor refuses a mask there (it calls
+ * `computeMask` only for layers that support masking), unlike Keras, which
+ * raises or skips the masked steps.
  *
  * @module
  */
@@ -279,16 +283,6 @@ function checkInput(model: Model, x: Tensor): void {
 
 const SPATIAL_ONLY = ["channels_last"];
 
-/** Throws unless the incoming mask can be dropped here (it cannot). */
-function noMask(r: ConfigReader, masked: boolean): void {
-  if (masked) {
-    throw r.error(
-      "receives the Embedding mask_zero mask but does not support masking " +
-        "(tfjs would refuse to build this model)",
-    );
-  }
-}
-
 function known(r: ConfigReader, input: Shape, rank: number): number[] {
   if (input.length !== rank || input.some((d) => d === null)) {
     throw r.error(
@@ -303,8 +297,7 @@ function activation(r: ConfigReader, key = "activation"): string {
   return r.oneOf(key, activationNames());
 }
 
-function buildConv2d(r: ConfigReader, input: Shape, masked: boolean): Plan {
-  noMask(r, masked);
+function buildConv2d(r: ConfigReader, input: Shape): Plan {
   r.only("data_format", SPATIAL_ONLY);
   r.only("dilation_rate", [1, [1, 1]]);
   r.only("groups", [1]);
@@ -338,8 +331,7 @@ function buildConv2d(r: ConfigReader, input: Shape, masked: boolean): Plan {
 }
 
 function buildPool(kind: "max" | "avg"): Builder {
-  return (r, input, masked) => {
-    noMask(r, masked);
+  return (r, input) => {
     r.only("data_format", SPATIAL_ONLY);
     const [height, width, channels] = known(r, input, 3);
     const poolSize = r.pair("pool_size");
@@ -377,8 +369,7 @@ function buildPool(kind: "max" | "avg"): Builder {
 }
 
 function buildGlobalPool(kind: "max" | "avg"): Builder {
-  return (r, input, masked) => {
-    noMask(r, masked);
+  return (r, input) => {
     r.only("data_format", SPATIAL_ONLY);
     r.only("keepdims", [false]);
     const [, , channels] = known(r, input, 3);
@@ -394,10 +385,8 @@ function buildGlobalPool(kind: "max" | "avg"): Builder {
 
 function buildGlobalPool1d(kind: "max" | "avg"): Builder {
   return (r, input) => {
-    // tfjs-layers' GlobalPooling1D does not set supportsMasking, yet a
-    // Sequential model still builds with an Embedding mask reaching it: the
-    // layer then pools every step, padding included, and passes no mask on.
-    // The engine does the same (Keras would leave the masked steps out).
+    // Like every layer without supportsMasking (see the module comment), it
+    // pools every step, padding included (Keras would skip masked steps).
     r.only("data_format", SPATIAL_ONLY);
     r.only("keepdims", [false]);
     if (input.length !== 2 || typeof input[1] !== "number") {
@@ -416,8 +405,7 @@ function buildGlobalPool1d(kind: "max" | "avg"): Builder {
   };
 }
 
-function buildFlatten(r: ConfigReader, input: Shape, masked: boolean): Plan {
-  noMask(r, masked);
+function buildFlatten(r: ConfigReader, input: Shape): Plan {
   r.only("data_format", SPATIAL_ONLY);
   const dims = known(r, input, input.length);
   return {
@@ -482,8 +470,7 @@ function buildActivation(r: ConfigReader, input: Shape, masked: boolean): Plan {
   };
 }
 
-function buildEmbedding(r: ConfigReader, input: Shape, masked: boolean): Plan {
-  noMask(r, masked);
+function buildEmbedding(r: ConfigReader, input: Shape): Plan {
   if (input.length !== 1) {
     throw r.error(
       `needs token ids [batch, time], got input [batch, ${input.join(", ")}]`,

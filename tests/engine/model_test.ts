@@ -134,6 +134,28 @@ Deno.test("embedding mask_zero -> dropout -> LSTM / bidirectional SimpleRNN matc
   await expectParity(model, ids, 131);
 });
 
+Deno.test("a mask reaching Flatten is dropped, as tfjs does: Embedding mask_zero -> Flatten -> Dense, ids=[3,4]", async () => {
+  // tfjs builds and runs this model (Keras would raise); the padding steps'
+  // embeddings (row 0) are flattened like any other step.
+  const ids = tensor(
+    [3, 4],
+    Float32Array.of(1, 2, 0, 0, 5, 0, 0, 0, 3, 4, 5, 6),
+  );
+  const model = tfl.sequential({
+    layers: [
+      tfl.layers.embedding({
+        inputDim: 8,
+        outputDim: 3,
+        maskZero: true,
+        inputLength: 4,
+      }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 2, activation: "softmax" }),
+    ],
+  });
+  await expectParity(model, ids, 141);
+});
+
 Deno.test("predict in batches of 3 equals one batch and predictWithLayers names every layer", async () => {
   const model = cnn();
   randomizeWeights(model, 141);
