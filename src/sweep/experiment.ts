@@ -141,6 +141,7 @@ export function runSpec(family: Family): Spec {
           bidirectional: { kind: "boolean" },
           dropout: rate,
           embeddingDropout: rate,
+          tokenDropout: rate,
           recurrentDropout: rate,
           l2: { kind: "number", min: 0, max: 1 },
           maskZero: { kind: "boolean" },
@@ -149,7 +150,7 @@ export function runSpec(family: Family): Spec {
             values: ["last", "global_max", "global_average"],
           },
         },
-        optional: ["head"],
+        optional: ["head", "tokenDropout"],
       },
       training: trainingSpec,
     },
@@ -403,8 +404,9 @@ function planVariation(
   else {
     const text = resolved as TextRunConfig;
     checkTextHead(text, file, where);
-    // `last` is the default: written or not, it is the same run (same id).
+    // Defaults written out are the same run (same id) as defaults left out.
     if (text.model.head === "last") delete text.model.head;
+    if (text.model.tokenDropout === 0) delete text.model.tokenDropout;
   }
   const label = typeof v.label === "string"
     ? v.label

@@ -65,6 +65,13 @@ export interface RecurrentModelConfig {
   dropout: number;
   /** SpatialDropout1D on the embeddings (drops whole embedding channels). */
   embeddingDropout: number;
+  /**
+   * Word dropout: the rate at which whole tokens' embedding vectors are
+   * zeroed during training (a Dropout with noise shape `[batch, time, 1]`,
+   * before the SpatialDropout1D). Absent means 0, which keeps the run ids of
+   * configurations written before it existed.
+   */
+  tokenDropout?: number;
   recurrentDropout: number;
   /** L2 factor on recurrent and Dense kernels (0 for none). */
   l2: number;

@@ -65,8 +65,9 @@ export function buildCnn(model: CnnModelConfig, classes = 10): tf.Sequential {
 }
 
 /**
- * Builds the text classifier: Embedding -> SpatialDropout1D -> [SimpleRNN or
- * LSTM, optionally bidirectional -> Dropout] x N -> Dense softmax. Stacked
+ * Builds the text classifier: Embedding -> [token Dropout] ->
+ * SpatialDropout1D -> [SimpleRNN or LSTM, optionally bidirectional ->
+ * Dropout] x N -> Dense softmax. Stacked
  * layers return full sequences; the last one too when a pooling head (global
  * max or average over time) reads all its steps, and then the pooling comes
  * before that layer's Dropout, so dropout scaling never inflates the maximum.
@@ -87,6 +88,13 @@ export function buildRecurrent(
     maskZero: model.maskZero,
     embeddingsInitializer: "randomUniform",
   }));
+  if ((model.tokenDropout ?? 0) > 0) {
+    // One draw per token, broadcast over its embedding: whole words vanish.
+    net.add(tf.layers.dropout({
+      rate: model.tokenDropout!,
+      noiseShape: [null, sequenceLength, 1] as unknown as number[],
+    }));
+  }
   if (model.embeddingDropout > 0) {
     net.add(tf.layers.spatialDropout1d({ rate: model.embeddingDropout }));
   }

@@ -234,3 +234,24 @@ variations:
   );
   assert.deepEqual(exp.runs.map((r) => r.label), ["32", "0.5"]);
 });
+
+Deno.test("tokenDropout 0 written out is the default run; a rate above 0.95 is refused", () => {
+  const exp = parseExperiment(
+    `family: lstm
+variations:
+  - { label: default, set: {} }
+  - { label: zero, set: { model.tokenDropout: 0 } }
+  - { label: some, set: { model.tokenDropout: 0.2 } }
+`,
+    FILE,
+  );
+  const [plain, zero, some] = exp.runs.map((r) => runId(r.config));
+  assert.equal(zero, plain);
+  assert.notEqual(some, plain);
+  const e = errorOf(`
+family: lstm
+variations:
+  - set: { model.tokenDropout: 1 }
+`);
+  assert.equal(e.path, 'variations[0].set["model.tokenDropout"]');
+});

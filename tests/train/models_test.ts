@@ -6,6 +6,7 @@ import {
 } from "../../src/sweep/schema.ts";
 import { tensor } from "../../src/engine/tensor.ts";
 import { expectParity } from "../engine/_parity.ts";
+import { tf } from "../engine/_tfjs.ts";
 
 // Token ids with trailing padding (0), as TextVectorization writes them.
 const IDS = tensor(
@@ -71,4 +72,33 @@ Deno.test("behind mask_zero, tfjs pools the padding steps too, and so does the e
     IDS,
     303,
   );
+});
+
+Deno.test("token dropout zeroes whole tokens in training, is saved with its noise shape and is inert for the engine", async () => {
+  const model = textModel({ tokenDropout: 0.5, embeddingDropout: 0 });
+  const drop = model.layers[1]!;
+  assert.equal(drop.getClassName(), "Dropout");
+  assert.deepEqual(drop.getConfig().noiseShape, [null, 6, 1]);
+  // In training mode every token's 5 embedding values are kept or dropped
+  // together (kept ones scaled by 1 / (1 - 0.5)).
+  const embed = model.layers[0]!;
+  const x = tf.tensor2d([[4, 2, 9, 1, 3, 5]]);
+  const e = embed.apply(x) as tf.Tensor;
+  const ev = e.arraySync() as number[][][];
+  let dropped = 0, kept = 0;
+  for (let draw = 0; draw < 5; draw++) {
+    const d = drop.apply(e, { training: true }) as tf.Tensor;
+    (d.arraySync() as number[][][])[0]!.forEach((step, t) => {
+      if (step.every((v) => v === 0)) dropped++;
+      else {
+        kept++;
+        step.forEach((v, c) =>
+          assert.ok(Math.abs(v - 2 * ev[0]![t]![c]!) < 1e-6)
+        );
+      }
+    });
+  }
+  // 30 tokens at rate 0.5: all kept or all dropped has odds 2^-29.
+  assert.ok(dropped > 0 && kept > 0, `dropped ${dropped}, kept ${kept}`);
+  await expectParity(model, IDS, 304);
 });
