@@ -186,6 +186,14 @@ async function predictTexts(
   dir: string,
   texts: string[],
 ): Promise<void> {
+  if (model.inputShape.length !== 1) {
+    throw new Error(
+      `model "${model.name}" takes input [batch, ${
+        model.inputShape.map((d) => d ?? "any").join(", ")
+      }], not token ids [batch, time]: --text needs a text model ` +
+        `(e.g. outputs/best/lstm); give images as file paths instead`,
+    );
+  }
   const file = join(dir, "vocabulary.json");
   let json: unknown;
   try {

@@ -121,6 +121,7 @@ function parityTable(studies: readonly StudyResults[]): string {
 function recommendations(
   studies: readonly StudyResults[],
   all: readonly Candidate[],
+  groups: readonly SeedGroup[],
 ): string {
   const lines: string[] = [];
   for (const family of ["cnn", "rnn", "lstm"] as const) {
@@ -157,12 +158,22 @@ function recommendations(
     const [top, next] = [ranked[0]!, ranked[1]!];
     const margin = (top.metrics!.test.macroF1 - next.metrics!.test.macroF1) *
       100;
+    const family = exp.families[0]!;
+    const spread = Math.max(
+      0,
+      ...groups.filter((g) => g.family === family).map((g) => g.range * 100),
+    );
     lines.push(
       `- ${exp.name} (test macro-F1): ${top.label} ` +
         (margin < 1
           ? `and ${next.label} are within one point of macro-F1 ` +
-            `(${margin.toFixed(1)}); prefer the cheaper of the two.`
-          : `leads ${next.label} by ${margin.toFixed(1)} points of macro-F1.`),
+            `(${margin.toFixed(1)}): too close to call from one run each.`
+          : `leads ${next.label} by ${margin.toFixed(1)} points of macro-F1` +
+            (margin < spread
+              ? `, less than the ${spread.toFixed(1)} points seeds alone ` +
+                `moved one ${FAMILY_NAME[family]} configuration: suggestive, ` +
+                `not established.`
+              : ".")),
     );
   }
   return lines.join("\n");
@@ -334,12 +345,12 @@ function quality(
       ? "its runs were still improving at their last epoch, so longer " +
         "training (or a higher learning rate) is the first lever"
       : gap > 0.3
-      ? `its runs peak early (median epoch ${bestEpoch} of ${epochs}) and ` +
-        `end with validation loss ${gap.toFixed(2)} above training loss: ` +
-        "they memorise the training set, so more epochs will not help; " +
-        "what limits them is the amount of training data, against which " +
-        "the studies above show how far dropout, learning rate and " +
-        "capacity moved the score"
+      ? `its runs keep their weights early (median epoch ${bestEpoch} of ` +
+        `${epochs}) and end with validation loss ${gap.toFixed(2)} above ` +
+        "training loss: they fit the training sentences almost perfectly " +
+        "while validation loss rises, so more epochs will not help; the " +
+        "studies above show how far regularisation, learning rate, " +
+        "capacity, vocabulary and class weights moved the score"
       : "its runs neither overfit strongly nor keep improving, so the " +
         "architecture itself is the lever";
     const spread = Math.max(
@@ -380,15 +391,33 @@ function setUp(env: Environment | undefined, configs: RunConfig[]): string {
     `- **Training**: Adam, sparse categorical cross-entropy, per-variable ` +
     `gradient clipping at norm 1.0, early stopping on validation loss ` +
     `restoring the best weights, learning rate halved after 3 flat epochs. ` +
-    `Seeds: ${seeds.join(", ")}. Full defaults: README, "Configuration ` +
-    `reference". Training times were measured while two to four runs ` +
-    `shared the two cores, so compare them within a study only.`,
+    `Seeds: ${seeds.join(", ")} (42 unless a study sets another). Full ` +
+    `defaults: README, "Configuration reference". Training times were ` +
+    `measured while two to four runs shared the two cores, under a load ` +
+    `that changed from run to run: read them as rough, even within a study.`,
     env
       ? `- **Software and machine**: Deno ${env.deno} (V8 ${env.v8}), ` +
         `TensorFlow.js ${env.tfjs} on the wasm backend, one core per run; ` +
         `${env.os}/${env.arch}, ${env.cpuModel}, ${env.cores} cores, ` +
         `${env.memoryGiB} GiB.`
       : "- **Software and machine**: not recorded (no outputs/environment.json).",
+    "",
+    "How to read the tables:",
+    "",
+    "- `best_epoch` is the epoch whose weights were kept: the lowest " +
+    "validation loss, or the highest validation accuracy where a run sets " +
+    "`training.earlyStopping.monitor: val_accuracy`. The conclusions speak " +
+    "of the epoch where validation loss bottomed out, which can differ.",
+    "- Every row is one training run with one seed, scored once on the test " +
+    "set. The test sets are finite: the standard error of an accuracy near " +
+    "0.74 is about 2.2 points on 400 sentences and about 0.46 points near " +
+    '0.70 on 10,000 images, and seeds add their own spread ("Seed-to-seed ' +
+    'variation" below). Gaps of a point or two between text variations ' +
+    "are not evidence on their own.",
+    "- The recommended model of each family is the run with the highest " +
+    "validation accuracy at its kept epoch; with 100 validation sentences " +
+    "that choice is itself noisy, and it slightly favours runs that kept " +
+    "their epoch by validation accuracy.",
   ].join("\n");
 }
 
@@ -487,7 +516,7 @@ export async function buildReport(opts: {
     "",
     "## Recommendations",
     "",
-    recommendations(studies, all),
+    recommendations(studies, all, groups),
     "",
   );
   return parts.join("\n");

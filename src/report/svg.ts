@@ -23,9 +23,11 @@ const COLORS = [
   "#17becf",
 ];
 
-const W = 640;
-const H = 400;
-const M = { left: 60, right: 180, top: 36, bottom: 48 };
+/** Plot area size, margins, and the legend's rough character width. */
+const PLOT_W = 400;
+const PLOT_H = 316;
+const M = { left: 60, top: 36, bottom: 48 };
+const LEGEND_CHAR_PX = 7;
 
 function esc(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")
@@ -70,8 +72,14 @@ export function lossPlotSvg(
   );
   const yLo = Math.min(yTicks[0]!, ...values);
   const yHi = Math.max(yTicks[yTicks.length - 1]!, ...values);
-  const plotW = W - M.left - M.right;
-  const plotH = H - M.top - M.bottom;
+  // The legend sits right of the plot: wide enough for the longest label
+  // (" train" / " val" appended), tall enough for every series.
+  const longest = Math.max(0, ...series.map((s) => s.label.length + 6));
+  const legendW = Math.max(180, 12 + 28 + longest * LEGEND_CHAR_PX + 8);
+  const plotW = PLOT_W;
+  const plotH = Math.max(PLOT_H, 14 + series.length * 34);
+  const W = M.left + plotW + legendW;
+  const H = M.top + plotH + M.bottom;
   const x = (epoch: number) =>
     M.left + (epochs === 1 ? plotW / 2 : ((epoch - 1) / (epochs - 1)) * plotW);
   const y = (v: number) =>

@@ -203,8 +203,9 @@ function ranking(done: readonly VariationResult[]): string[] {
     );
     if (f1(best) - f1(second) < 0.01) {
       lines.push(
-        `- The top two differ by less than one point of macro-F1, within ` +
-          `what a different seed can change: treat them as tied.`,
+        `- The top two differ by less than one point of macro-F1, from one ` +
+          `run each: too close to call without repeating them with other ` +
+          `seeds (see "Seed-to-seed variation" in REPORT.md).`,
       );
     }
   } else {
@@ -225,6 +226,9 @@ export function conclusions(
 ): string {
   const done = results.filter((r) => r.metrics);
   const lines: string[] = [];
+  if (done.length === 0) {
+    return `- None of the ${results.length} variations has finished yet.\n`;
+  }
   if (done.length < results.length) {
     lines.push(
       `- ${
@@ -233,7 +237,6 @@ export function conclusions(
         `not finished; the conclusions cover the ${done.length} that have.`,
     );
   }
-  if (done.length === 0) return lines.join("\n") + "\n";
   if (exp.families.length > 1) {
     lines.push(
       `- The variations train different families (${

@@ -80,6 +80,13 @@ const trainingSpec: Spec = {
   },
 };
 
+/** Text models train on token ids: image augmentation does not apply. */
+const textTrainingSpec: Spec = (() => {
+  const { augment: _augment, ...fields } =
+    (trainingSpec as { fields: Record<string, Spec> }).fields;
+  return { kind: "object", fields };
+})();
+
 // Every integer seed is a real seed here (src/util/random.ts), 0 included.
 const seedSpec: Spec = { kind: "number", integer: true, min: 0 };
 
@@ -152,7 +159,7 @@ export function runSpec(family: Family): Spec {
         },
         optional: ["head", "tokenDropout"],
       },
-      training: trainingSpec,
+      training: textTrainingSpec,
     },
   };
 }
@@ -186,6 +193,11 @@ function deepMerge(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/**
+ * Sets a dotted path. A mapping is merged into the mapping already there
+ * (so `training.earlyStopping: { monitor: val_accuracy }` keeps the default
+ * patience); any other value, `null` included, replaces what was there.
+ */
 function setDotted(obj: Record<string, unknown>, dotted: string, v: unknown) {
   const keys = dotted.split(".");
   let node: Record<string, unknown> = obj;
@@ -194,7 +206,8 @@ function setDotted(obj: Record<string, unknown>, dotted: string, v: unknown) {
     if (!isRecord(next)) node[key] = {};
     node = node[key] as Record<string, unknown>;
   }
-  node[keys[keys.length - 1]!] = structuredClone(v);
+  const last = keys[keys.length - 1]!;
+  node[last] = deepMerge(node[last], v);
 }
 
 /** Output size of a 2x2/stride-2 pooling or a k-convolution, as Keras. */
@@ -236,6 +249,25 @@ export function checkCnnGeometry(
       );
     }
     size = afterPool;
+  }
+}
+
+/**
+ * Removes optional fields written out with the value their absence means, so
+ * that a config reads as the same run (same id) however it was written.
+ */
+function normalizeDefaults(config: RunConfig): void {
+  const training = config.training;
+  if (training.augment && !training.augment.horizontalFlip) {
+    delete training.augment;
+  }
+  if (training.earlyStopping?.monitor === "val_loss") {
+    delete training.earlyStopping.monitor;
+  }
+  if (!isCnn(config)) {
+    const model = (config as TextRunConfig).model;
+    if (model.head === "last") delete model.head;
+    if (model.tokenDropout === 0) delete model.tokenDropout;
   }
 }
 
@@ -400,13 +432,11 @@ function planVariation(
   config.family = family;
   check(config, spec, file, `${where} (resolved)`);
   const resolved = config as unknown as RunConfig;
+  normalizeDefaults(resolved);
   if (isCnn(resolved)) checkCnnGeometry(resolved.model, file, where);
   else {
     const text = resolved as TextRunConfig;
     checkTextHead(text, file, where);
-    // Defaults written out are the same run (same id) as defaults left out.
-    if (text.model.head === "last") delete text.model.head;
-    if (text.model.tokenDropout === 0) delete text.model.tokenDropout;
   }
   const label = typeof v.label === "string"
     ? v.label
@@ -422,12 +452,8 @@ export async function loadExperiment(file: string): Promise<Experiment> {
   try {
     text = await Deno.readTextFile(file);
   } catch (e) {
-    throw new ConfigError(
-      file,
-      "",
-      "a readable YAML file",
-      (e as Error).message,
-    );
+    const message = (e as Error).message;
+    throw new ConfigError(file, "", "a readable YAML file", message, message);
   }
   return parseExperiment(text, file);
 }

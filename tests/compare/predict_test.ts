@@ -272,6 +272,21 @@ Deno.test("predict --image: 40x20 PNG through a [32,32,3] CNN prints 10 CIFAR-10
   }
 });
 
+Deno.test("predict --text on an image model exits 1 saying it needs a text model", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await saveTinyCnn(dir, 32, 10, 8);
+    const r = await runPredict([dir, "--text", "bagus sekali"]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /takes input \[batch, 32, 32, 3\], not token ids \[batch, time\]: --text needs a text model/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("predict --text: tiny LSTM with vocabulary.json prints the 3 NusaX labels", async () => {
   const dir = await Deno.makeTempDir();
   try {

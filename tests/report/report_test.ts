@@ -145,3 +145,18 @@ Deno.test("a study mixing families does not rank their scores", () => {
   assert.match(text, /different families \(cnn, lstm\).*not ranked/);
   assert.doesNotMatch(text, /Best on the test set/);
 });
+
+Deno.test("lossPlotSvg: the legend widens the plot for long labels and grows it for many series", () => {
+  const width = (svg: string) => Number(/ width="(\d+)"/.exec(svg)![1]);
+  const height = (svg: string) => Number(/ height="(\d+)"/.exec(svg)![1]);
+  const one = (label: string) => ({ label, train: [1, 0.5], val: [1.1, 0.8] });
+  // Short labels keep the 640 x 400 frame.
+  assert.equal(width(lossPlotSvg([one("a")], "t")), 640);
+  // 40 characters + " train" at 7 px each, after the 60 + 400 plot and 40 of
+  // legend lines: 60 + 400 + 12 + 28 + 46 * 7 + 8 = 830.
+  const long = "x".repeat(40);
+  assert.equal(width(lossPlotSvg([one(long)], "t")), 830);
+  // Twelve series need 14 + 12 * 34 = 422 px of legend: taller than 316.
+  const many = Array.from({ length: 12 }, (_, i) => one(`s${i}`));
+  assert.equal(height(lossPlotSvg(many, "t")), 36 + 422 + 48);
+});

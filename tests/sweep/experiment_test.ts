@@ -255,3 +255,63 @@ variations:
 `);
   assert.equal(e.path, 'variations[0].set["model.tokenDropout"]');
 });
+
+Deno.test("image augmentation is refused for text models before training", () => {
+  const e = errorOf(`
+family: lstm
+variations:
+  - set: { training.augment: { horizontalFlip: true } }
+`);
+  assert.equal(e.path, 'variations[0].set["training.augment"]');
+  assert.match(e.message, /expected a dotted path to a configuration field/);
+});
+
+Deno.test("a mapping set at a dotted path merges into the defaults there", () => {
+  const exp = parseExperiment(
+    `family: lstm
+variations:
+  - { label: a, set: { training.earlyStopping: { monitor: val_accuracy } } }
+  - { label: b, set: { model: { head: global_max, maskZero: false } } }
+  - { label: c, set: { training.earlyStopping: null } }
+`,
+    FILE,
+  );
+  const [a, b, c] = exp.runs.map((r) => r.config);
+  assert.deepEqual(a!.training.earlyStopping, {
+    patience: 6,
+    minDelta: 0,
+    monitor: "val_accuracy",
+  });
+  assert.equal((b!.model as { embeddingDim: number }).embeddingDim, 128);
+  assert.equal((b!.model as { head?: string }).head, "global_max");
+  assert.equal(c!.training.earlyStopping, null);
+});
+
+Deno.test("defaults written out train no second run: flips off, monitor val_loss", () => {
+  const exp = parseExperiment(
+    `family: cnn
+variations:
+  - { label: plain, set: {} }
+  - { label: flips off, set: { training.augment.horizontalFlip: false } }
+  - { label: val loss, set: { training.earlyStopping.monitor: val_loss } }
+`,
+    FILE,
+  );
+  const ids = exp.runs.map((r) => runId(r.config));
+  assert.deepEqual(ids, [ids[0], ids[0], ids[0]]);
+});
+
+Deno.test("a missing experiment file is reported with the system's whole message", async () => {
+  const { loadExperiment } = await import("../../src/sweep/experiment.ts");
+  await assert.rejects(
+    () => loadExperiment("experiments/no-such-study.yaml"),
+    (e: Error) => {
+      assert.ok(e instanceof ConfigError);
+      assert.match(
+        e.message,
+        /^experiments\/no-such-study\.yaml: \(top level\): expected a readable YAML file, got .*no-such-study\.yaml/,
+      );
+      return true;
+    },
+  );
+});
