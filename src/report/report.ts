@@ -8,8 +8,12 @@
  */
 import { join } from "node:path";
 import { type Experiment, loadExperiment } from "../sweep/experiment.ts";
-import { runId } from "../sweep/run_id.ts";
-import type { Family, RunConfig } from "../sweep/schema.ts";
+import { canonicalJson, runId } from "../sweep/run_id.ts";
+import {
+  type Family,
+  familyDefaults,
+  type RunConfig,
+} from "../sweep/schema.ts";
 import {
   conclusions,
   resultsMarkdown,
@@ -62,6 +66,11 @@ function flatten(
     out[prefix] = value;
   }
   return out;
+}
+
+/** As {@link show}, with an absent optional field written as "unset". */
+function shown(v: unknown): string {
+  return v === undefined ? "unset" : show(v);
 }
 
 function show(v: unknown): string {
@@ -156,6 +165,17 @@ function recommendations(
       a.label.localeCompare(b.label)
     );
     const [top, next] = [ranked[0]!, ranked[1]!];
+    const configOf = (r: VariationResult) =>
+      exp.runs[results.indexOf(r)]!.config;
+    const { seed: _a, ...topRest } = configOf(top);
+    const { seed: _b, ...nextRest } = configOf(next);
+    if (canonicalJson(topRest) === canonicalJson(nextRest)) {
+      lines.push(
+        `- ${exp.name}: its top two runs differ only in their seed; see ` +
+          `"Seed-to-seed variation".`,
+      );
+      continue;
+    }
     const margin = (top.metrics!.test.macroF1 - next.metrics!.test.macroF1) *
       100;
     const family = exp.families[0]!;
@@ -367,7 +387,59 @@ function quality(
       `- ${FAMILY_NAME[family]} is below its target: ${reading}.${noise}`,
     );
   }
-  return rows.join("\n") + (notes.length ? `\n\n${notes.join("\n")}` : "");
+  const made = madeTheDifference(studies, all, groups);
+  return rows.join("\n") +
+    (made.length ? `\n\n${made.join("\n")}` : "") +
+    (notes.length ? `\n\n${notes.join("\n")}` : "");
+}
+
+/**
+ * Per family, what separates the chosen run from the family's defaults: the
+ * config fields that differ and both test scores, when the defaults have
+ * been trained.
+ */
+function madeTheDifference(
+  studies: readonly StudyResults[],
+  all: readonly Candidate[],
+  groups: readonly SeedGroup[],
+): string[] {
+  const byId = new Map(seededRuns(studies).map((r) => [r.id, r]));
+  const lines: string[] = [];
+  for (const family of ["cnn", "rnn", "lstm"] as const) {
+    const best = pickBest(all, family);
+    const base = byId.get(runId(familyDefaults(family)));
+    const chosen = best && byId.get(best.id);
+    if (!chosen || !base) continue;
+    const a = flatten(base.config);
+    const b = flatten(chosen.config);
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()
+      .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
+    const what = keys.length
+      ? keys.map((k) => `\`${k}\` ${shown(a[k])} -> ${shown(b[k])}`).join(
+        ", ",
+      )
+      : "nothing: it is the default configuration";
+    const { seed: _seed, ...rest } = chosen.config;
+    const group = groups.find((g) =>
+      g.configKey === canonicalJson(rest) &&
+      g.seeds.includes(chosen.config.seed)
+    );
+    const low = group ? Math.min(...group.macroF1) : 0;
+    const high = group ? Math.max(...group.macroF1) : 0;
+    const seeds = group
+      ? ` Over its ${group.seeds.length} seeds this configuration scored ` +
+        `${group.mean.toFixed(4)} on average (${low.toFixed(4)} to ` +
+        `${high.toFixed(4)}): the seed, picked on validation accuracy, is ` +
+        "part of the result."
+      : "";
+    const scores = `test macro-F1 ${base.macroF1.toFixed(4)} with the ` +
+      `defaults, ${chosen.macroF1.toFixed(4)} chosen.`;
+    lines.push(
+      `- ${FAMILY_NAME[family]}: the chosen run differs from the defaults ` +
+        `in ${what}; ${scores}${seeds}`,
+    );
+  }
+  return lines;
 }
 
 function setUp(env: Environment | undefined, configs: RunConfig[]): string {

@@ -26,6 +26,8 @@ export interface SeedGroup {
    */
   name: string;
   family: RunConfig["family"];
+  /** Canonical JSON of the shared configuration without its seed. */
+  configKey: string;
   seeds: number[];
   /** Test macro-F1 per seed, in `seeds` order. */
   macroF1: number[];
@@ -52,7 +54,7 @@ export function seedGroups(runs: readonly SeededRun[]): SeedGroup[] {
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   const out: SeedGroup[] = [];
-  for (const members of groups.values()) {
+  for (const [configKey, members] of groups) {
     if (members.length < 2) continue;
     members.sort((a, b) => a.config.seed - b.config.seed);
     const f1 = members.map((m) => m.macroF1);
@@ -63,6 +65,7 @@ export function seedGroups(runs: readonly SeededRun[]): SeedGroup[] {
     out.push({
       name: members[members.length - 1]!.name,
       family: members[0]!.config.family,
+      configKey,
       seeds: members.map((m) => m.config.seed),
       macroF1: f1,
       mean,
