@@ -69,12 +69,16 @@ export async function collectResults(
     const error = await readJsonIfExists<{ message: string }>(
       join(dir, "error.json"),
     );
+    // An unfinished run's history is still growing: it is left out, so that
+    // tables and plots change only when a run finishes.
     let history: EpochRecord[] = [];
-    try {
-      const file = join(dir, "history.csv");
-      history = parseHistoryCsv(await Deno.readTextFile(file), file);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (metrics) {
+      try {
+        const file = join(dir, "history.csv");
+        history = parseHistoryCsv(await Deno.readTextFile(file), file);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
     }
     out.push({
       label: run.label,

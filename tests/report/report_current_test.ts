@@ -1,6 +1,7 @@
 /**
- * The committed REPORT.md must be what `deno task report` makes from the
- * committed runs: regenerate it from a copy of `outputs/` and compare.
+ * The committed REPORT.md and figures/ must be what `deno task report`
+ * makes from the committed runs: regenerate them from a copy of `outputs/`
+ * and compare.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -38,5 +39,20 @@ Deno.test("REPORT.md is up to date with the committed runs", async () => {
     text === await Deno.readTextFile("REPORT.md"),
     "REPORT.md differs from what the runs give: run `deno task report`",
   );
+  // The figures it links too.
+  for await (const entry of Deno.readDir(join(tmp, "figures"))) {
+    const made = await Deno.readTextFile(join(tmp, "figures", entry.name));
+    let committed = "";
+    try {
+      committed = await Deno.readTextFile(join("figures", entry.name));
+    } catch {
+      // missing: reported below
+    }
+    assert.ok(
+      made === committed,
+      `figures/${entry.name} differs from what the runs give (or is ` +
+        "missing): run `deno task report`",
+    );
+  }
   await Deno.remove(tmp, { recursive: true });
 });
