@@ -443,7 +443,7 @@ function madeTheDifference(
 }
 
 function setUp(env: Environment | undefined, configs: RunConfig[]): string {
-  const seeds = [...new Set(configs.map((c) => c.seed))].sort();
+  const seeds = [...new Set(configs.map((c) => c.seed))].sort((a, b) => a - b);
   return [
     "- **CIFAR-10**: the JPEG copy of the 60,000 images (baseline JPEG, " +
     "quality about 75), pixels scaled to [0, 1], NHWC. The 50,000 training " +
