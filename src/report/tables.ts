@@ -299,7 +299,15 @@ export function conclusions(
       : bestEpoch === last.epoch
       ? "not yet converged, more epochs may help"
       : "no clear overfitting";
-    lines.push(`- ${r.label}: ${signs.join("; ")}: ${verdict}.`);
+    const classes = r.metrics!.test.perClass;
+    const weakest = classes.length
+      ? classes.reduce((a, b) => (b.f1 < a.f1 ? b : a))
+      : undefined;
+    const weak = weakest
+      ? ` Weakest class: ${weakest.class} (F1 ${weakest.f1.toFixed(2)}, ` +
+        `recall ${weakest.recall.toFixed(2)}).`
+      : "";
+    lines.push(`- ${r.label}: ${signs.join("; ")}: ${verdict}.${weak}`);
   }
   return lines.join("\n") + "\n";
 }

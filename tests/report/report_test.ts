@@ -105,6 +105,20 @@ Deno.test("conclusions name the best variation, its margin and overfitting", () 
   );
 });
 
+Deno.test("conclusions name each run's weakest class by F1, with its recall", () => {
+  const m = metrics(0.6, 2, 4);
+  m.test.perClass = [
+    { class: "negative", precision: 0.7, recall: 0.8, f1: 0.75, support: 10 },
+    { class: "neutral", precision: 0.6, recall: 0.3, f1: 0.4, support: 10 },
+    { class: "positive", precision: 0.8, recall: 0.7, f1: 0.7467, support: 10 },
+  ];
+  const text = conclusions(exp, [{ ...results[0]!, metrics: m }]);
+  assert.match(
+    text,
+    /- max: .*: overfitting\. Weakest class: neutral \(F1 0\.40, recall 0\.30\)\./,
+  );
+});
+
 Deno.test("reports are byte-identical when regenerated", () => {
   assert.equal(resultsCsv(results), resultsCsv(structuredClone(results)));
   const series = results.map((r) => ({
