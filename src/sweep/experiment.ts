@@ -151,13 +151,14 @@ export function runSpec(family: Family): Spec {
           tokenDropout: rate,
           recurrentDropout: rate,
           l2: { kind: "number", min: 0, max: 1 },
+          embeddingL2: { kind: "number", min: 0, max: 1 },
           maskZero: { kind: "boolean" },
           head: {
             kind: "enum",
             values: ["last", "global_max", "global_average"],
           },
         },
-        optional: ["head", "tokenDropout"],
+        optional: ["head", "tokenDropout", "embeddingL2"],
       },
       training: textTrainingSpec,
     },
@@ -268,6 +269,7 @@ function normalizeDefaults(config: RunConfig): void {
     const model = (config as TextRunConfig).model;
     if (model.head === "last") delete model.head;
     if (model.tokenDropout === 0) delete model.tokenDropout;
+    if (model.embeddingL2 === 0) delete model.embeddingL2;
   }
 }
 

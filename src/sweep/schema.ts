@@ -75,6 +75,12 @@ export interface RecurrentModelConfig {
   recurrentDropout: number;
   /** L2 factor on recurrent and Dense kernels (0 for none). */
   l2: number;
+  /**
+   * L2 factor on the embedding matrix (Keras `embeddings_regularizer`).
+   * Absent means 0, which keeps the run ids of configurations written
+   * before it existed.
+   */
+  embeddingL2?: number;
   /** Embedding `mask_zero`: recurrent layers skip padding steps. */
   maskZero: boolean;
   /**

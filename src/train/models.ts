@@ -87,6 +87,11 @@ export function buildRecurrent(
     inputLength: sequenceLength,
     maskZero: model.maskZero,
     embeddingsInitializer: "randomUniform",
+    ...((model.embeddingL2 ?? 0) > 0
+      ? {
+        embeddingsRegularizer: tf.regularizers.l2({ l2: model.embeddingL2! }),
+      }
+      : {}),
   }));
   if ((model.tokenDropout ?? 0) > 0) {
     // One draw per token, broadcast over its embedding: whole words vanish.

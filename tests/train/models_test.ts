@@ -102,3 +102,23 @@ Deno.test("token dropout zeroes whole tokens in training, is saved with its nois
   assert.ok(dropped > 0 && kept > 0, `dropped ${dropped}, kept ${kept}`);
   await expectParity(model, IDS, 304);
 });
+
+Deno.test("embeddingL2 puts an L2 penalty on the embedding matrix: l2 * sum(w^2)", () => {
+  const model = textModel({ embeddingL2: 0.01 });
+  const embed = model.layers[0]!;
+  const w = embed.getWeights()[0]!;
+  const expected = 0.01 * (w.square().sum().dataSync()[0]!);
+  const losses = (model.layers[0] as unknown as {
+    losses: (() => import("@tensorflow/tfjs").Scalar)[];
+  }).losses;
+  assert.equal(losses.length, 1);
+  const got = losses[0]!().dataSync()[0]!;
+  assert.ok(
+    Math.abs(got - expected) < 1e-6 * expected,
+    `${got} vs ${expected}`,
+  );
+  assert.equal(
+    (textModel({}).layers[0] as unknown as { losses: unknown[] }).losses.length,
+    0,
+  );
+});
