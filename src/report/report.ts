@@ -263,7 +263,10 @@ function seededRuns(studies: readonly StudyResults[]) {
     id,
     config: e.config,
     macroF1: e.macroF1,
-    name: e.names.join("; "),
+    // The first study that trained it names it; more would crowd the table.
+    name: e.names.length > 1
+      ? `${e.names[0]} (and ${e.names.length - 1} more studies)`
+      : e.names[0]!,
   }));
 }
 
