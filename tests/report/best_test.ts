@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { candidates, pickBest, promoteBest } from "../../src/report/best.ts";
+import {
+  type Candidate,
+  candidates,
+  pickBest,
+  promoteBest,
+} from "../../src/report/best.ts";
 import { historyCsv } from "../../src/sweep/history.ts";
 
 /** Writes a finished run folder with the given validation curve. */
@@ -70,4 +75,41 @@ Deno.test("the best run is chosen on validation accuracy at its kept epoch, neve
   );
   assert.equal(copied, '{"id":"lstm-b"}');
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("with configurations of 3+ seeds, the best mean validation accuracy picks the configuration, then its best seed", () => {
+  const c = (
+    id: string,
+    configKey: string,
+    valAccuracy: number,
+    valLoss = 0.5,
+  ): Candidate => ({
+    id,
+    family: "lstm",
+    configKey,
+    valAccuracy,
+    valLoss,
+    testMacroF1: 0,
+    hasWeights: true,
+  });
+  const all = [
+    // A lucky single run: best validation accuracy of all, but one seed.
+    c("lstm-lucky", "X", 0.9),
+    // A: mean 0.78 over three seeds.
+    c("lstm-a1", "A", 0.8, 0.6),
+    c("lstm-a2", "A", 0.8, 0.5),
+    c("lstm-a3", "A", 0.74),
+    // B: mean 0.77 over three seeds, despite its 0.85.
+    c("lstm-b1", "B", 0.85),
+    c("lstm-b2", "B", 0.73),
+    c("lstm-b3", "B", 0.73),
+  ];
+  // A wins on its mean; within A, a1 and a2 tie on accuracy and a2 has the
+  // lower validation loss.
+  assert.equal(pickBest(all, "lstm")?.id, "lstm-a2");
+  // With fewer than three seeds per configuration, the best run wins.
+  assert.equal(
+    pickBest(all.filter((x) => !x.id.endsWith("3")), "lstm")?.id,
+    "lstm-lucky",
+  );
 });
