@@ -171,10 +171,29 @@ export async function promoteBest(
         await writeFileAtomic(join(fresh, file), await Deno.readFile(from));
       }
     }
+    // A parity check of the same model (`deno task compare`) stays with it.
+    if (await sameRun(target, best.id)) {
+      for (const file of ["compare.json", "compare.md"]) {
+        if (await exists(join(target, file))) {
+          await writeFileAtomic(
+            join(fresh, file),
+            await Deno.readFile(join(target, file)),
+          );
+        }
+      }
+    }
     await Deno.remove(old, { recursive: true }).catch(() => {});
     if (await exists(target)) await Deno.rename(target, old);
     await Deno.rename(fresh, target);
     await Deno.remove(old, { recursive: true }).catch(() => {});
   }
   return chosen;
+}
+
+/** Whether the best folder `dir` already holds run `id`. */
+async function sameRun(dir: string, id: string): Promise<boolean> {
+  const saved = await readJsonIfExists<{ id?: string }>(
+    join(dir, "config.json"),
+  );
+  return saved?.id === id;
 }

@@ -74,6 +74,21 @@ Deno.test("the best run is chosen on validation accuracy at its kept epoch, neve
     join(root, "best", "lstm", "model", "model.json"),
   );
   assert.equal(copied, '{"id":"lstm-b"}');
+
+  // A compare record of the same model survives promoting again; one of a
+  // model that is no longer the best does not.
+  await Deno.writeTextFile(join(root, "best", "lstm", "compare.md"), "ok");
+  await Deno.writeTextFile(join(root, "best", "cnn", "compare.md"), "old");
+  await promoteBest(root);
+  assert.equal(
+    await Deno.readTextFile(join(root, "best", "lstm", "compare.md")),
+    "ok",
+  );
+  await fakeRun(root, "cnn-e", { val: [0.9], bestEpoch: 1, f1: 0.5 });
+  await promoteBest(root);
+  await assert.rejects(() =>
+    Deno.readTextFile(join(root, "best", "cnn", "compare.md"))
+  );
   await Deno.remove(root, { recursive: true });
 });
 
