@@ -8,13 +8,15 @@
  * weights it kept (its best epoch when early stopping restored one, else its
  * last), ties broken by the lower validation loss:
  *
- * - where a family has configurations trained with at least
- *   {@link MIN_SEEDS} seeds, the configuration is chosen first, by its mean
- *   validation accuracy over its seeds (ties: lower mean validation loss),
- *   then its best seed by the rule above. One run's validation accuracy on
- *   100 sentences moves by several points from seed to seed, so a single
- *   lucky run would otherwise win;
- * - otherwise the best single run wins.
+ * the configuration (a run's config without its seed) is chosen first, then
+ * its best seed. A configuration's score is its mean validation accuracy
+ * over its n seeds less one standard error, s / sqrt(n), where s is the
+ * seed-to-seed standard deviation of validation accuracy pooled over the
+ * family's repeated configurations (ties: the lower mean validation loss).
+ * One run's validation accuracy on 100 sentences moves by many points from
+ * seed to seed; the penalty keeps a single lucky run from beating a
+ * configuration measured over several seeds. With no repeated
+ * configuration, s is 0 and the best single run wins.
  *
  * The test macro-F1 reported for the choice is then an honest estimate.
  *
@@ -27,9 +29,6 @@ import { parseHistoryCsv } from "../sweep/history.ts";
 import { canonicalJson } from "../sweep/run_id.ts";
 import type { RunMetrics } from "./tables.ts";
 import { exists, readJsonIfExists, writeFileAtomic } from "../util/atomic.ts";
-
-/** Seeds a configuration needs before its mean can decide the choice. */
-export const MIN_SEEDS = 3;
 
 export interface Candidate {
   id: string;
@@ -104,16 +103,36 @@ export function pickBest(
   for (const c of runs) {
     groups.set(c.configKey, [...(groups.get(c.configKey) ?? []), c]);
   }
-  const seeded = [...groups.entries()].filter(([, g]) => g.length >= MIN_SEEDS);
-  if (seeded.length === 0) return bestRun(runs);
   const mean = (g: Candidate[], f: (c: Candidate) => number) =>
     g.reduce((s, c) => s + f(c), 0) / g.length;
-  seeded.sort(([ka, a], [kb, b]) =>
-    mean(b, (c) => c.valAccuracy) - mean(a, (c) => c.valAccuracy) ||
+  const sd = pooledSeedSd([...groups.values()]);
+  // A pessimistic score: the mean less one standard error, so that one
+  // lucky run does not beat a configuration measured over several seeds.
+  const score = (g: Candidate[]) =>
+    mean(g, (c) => c.valAccuracy) - sd / Math.sqrt(g.length);
+  const ranked = [...groups.entries()].sort(([ka, a], [kb, b]) =>
+    score(b) - score(a) ||
     mean(a, (c) => c.valLoss) - mean(b, (c) => c.valLoss) ||
     ka.localeCompare(kb)
   );
-  return bestRun(seeded[0]![1]);
+  return ranked.length ? bestRun(ranked[0]![1]) : undefined;
+}
+
+/**
+ * The standard deviation of validation accuracy between seeds of one
+ * configuration, pooled over every configuration with two or more seeds
+ * (0 when there is none).
+ */
+export function pooledSeedSd(groups: readonly Candidate[][]): number {
+  let squares = 0;
+  let freedom = 0;
+  for (const g of groups) {
+    if (g.length < 2) continue;
+    const m = g.reduce((s, c) => s + c.valAccuracy, 0) / g.length;
+    squares += g.reduce((s, c) => s + (c.valAccuracy - m) ** 2, 0);
+    freedom += g.length - 1;
+  }
+  return freedom ? Math.sqrt(squares / freedom) : 0;
 }
 
 /** The best single run of a family, ignoring seed groups. */

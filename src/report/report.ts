@@ -21,13 +21,7 @@ import {
   type VariationResult,
   writeExperimentReport,
 } from "./tables.ts";
-import {
-  type Candidate,
-  candidates,
-  MIN_SEEDS,
-  pickBest,
-  pickBestRun,
-} from "./best.ts";
+import { type Candidate, candidates, pickBest, pickBestRun } from "./best.ts";
 import { type SeedGroup, seedGroups } from "./seeds.ts";
 import type { Environment } from "./environment.ts";
 import { readJsonIfExists, writeFileAtomic } from "../util/atomic.ts";
@@ -632,16 +626,18 @@ function setUp(env: Environment | undefined, configs: RunConfig[]): string {
     'variation" below). Gaps of a point or two between text variations ' +
     "are not evidence on their own.",
     "- The recommended model of each family is chosen on validation data " +
-    "only: where the family has configurations trained with " +
-    `${MIN_SEEDS} or more seeds, the configuration with the best mean ` +
-    "validation accuracy over its seeds, then its seed with the best " +
-    "validation accuracy; otherwise the single run with the best " +
-    "validation accuracy (at the kept epoch in both cases; ties go to the " +
-    "lower validation loss). One run's accuracy on 100 validation sentences " +
-    "moves by up to ten points or more from seed to seed, which is why the " +
-    "mean decides where there is one; the means of the best configurations " +
-    "can still be within a sentence or two of each other, and the choice " +
-    "slightly favours runs that kept their epoch by validation accuracy.",
+    "only: first the configuration (everything but the seed), by its mean " +
+    "validation accuracy over its n seeds less s / sqrt(n), where s is the " +
+    "seed-to-seed standard deviation of validation accuracy pooled over the " +
+    "family's repeated configurations; then that configuration's seed with " +
+    "the best validation accuracy (at the kept epoch; ties go to the lower " +
+    "validation loss). One run's accuracy on 100 validation sentences moves " +
+    "by up to ten points or more from seed to seed, and the penalty keeps a " +
+    "lucky single run from beating a configuration measured over several " +
+    "seeds. With no repeated configuration in a family, it is simply the " +
+    "best run. The best configurations can still be within a sentence or " +
+    "two of each other, and the choice slightly favours runs that kept " +
+    "their epoch by validation accuracy.",
   ].join("\n");
 }
 

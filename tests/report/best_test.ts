@@ -4,6 +4,7 @@ import {
   type Candidate,
   candidates,
   pickBest,
+  pooledSeedSd,
   promoteBest,
 } from "../../src/report/best.ts";
 import { historyCsv } from "../../src/sweep/history.ts";
@@ -92,7 +93,7 @@ Deno.test("the best run is chosen on validation accuracy at its kept epoch, neve
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("with configurations of 3+ seeds, the best mean validation accuracy picks the configuration, then its best seed", () => {
+Deno.test("configurations compete on mean validation accuracy less one standard error; then the best seed", () => {
   const c = (
     id: string,
     configKey: string,
@@ -107,24 +108,34 @@ Deno.test("with configurations of 3+ seeds, the best mean validation accuracy pi
     testMacroF1: 0,
     hasWeights: true,
   });
-  const all = [
-    // A lucky single run: best validation accuracy of all, but one seed.
-    c("lstm-lucky", "X", 0.9),
-    // A: mean 0.78 over three seeds.
+  const seeded = [
+    // A: mean 0.78 over three seeds (deviations 0.02, 0.02, -0.04).
     c("lstm-a1", "A", 0.8, 0.6),
     c("lstm-a2", "A", 0.8, 0.5),
     c("lstm-a3", "A", 0.74),
-    // B: mean 0.77 over three seeds, despite its 0.85.
+    // B: mean 0.77 (deviations 0.08, -0.04, -0.04), despite its 0.85.
     c("lstm-b1", "B", 0.85),
     c("lstm-b2", "B", 0.73),
     c("lstm-b3", "B", 0.73),
   ];
-  // A wins on its mean; within A, a1 and a2 tie on accuracy and a2 has the
-  // lower validation loss.
-  assert.equal(pickBest(all, "lstm")?.id, "lstm-a2");
-  // With fewer than three seeds per configuration, the best run wins.
+  // Pooled: (0.0024 + 0.0096) / (2 + 2) = 0.003, s = 0.0548.
+  const groups = [seeded.slice(0, 3), seeded.slice(3)];
+  assert.ok(Math.abs(pooledSeedSd(groups) - Math.sqrt(0.003)) < 1e-12);
+  // Scores: A 0.78 - 0.0548 / sqrt(3) = 0.748, B 0.738, a single run of
+  // 0.80 scores 0.80 - 0.0548 = 0.745: A wins, and within A, a1 and a2 tie
+  // on accuracy and a2 has the lower validation loss.
   assert.equal(
-    pickBest(all.filter((x) => !x.id.endsWith("3")), "lstm")?.id,
+    pickBest([c("lstm-single", "X", 0.8), ...seeded], "lstm")?.id,
+    "lstm-a2",
+  );
+  // A single run far enough ahead still wins: 0.9 - 0.0548 = 0.845.
+  assert.equal(
+    pickBest([c("lstm-lucky", "X", 0.9), ...seeded], "lstm")?.id,
     "lstm-lucky",
+  );
+  // With no repeated configuration the best single run wins.
+  assert.equal(
+    pickBest([c("lstm-p", "P", 0.7), c("lstm-q", "Q", 0.71)], "lstm")?.id,
+    "lstm-q",
   );
 });
