@@ -26,7 +26,7 @@ import { join } from "node:path";
 import type { Family } from "../sweep/schema.ts";
 import { FAMILIES } from "../sweep/schema.ts";
 import { parseHistoryCsv } from "../sweep/history.ts";
-import { canonicalJson } from "../sweep/run_id.ts";
+import { configKey } from "../sweep/run_id.ts";
 import type { RunMetrics } from "./tables.ts";
 import { exists, readJsonIfExists, writeFileAtomic } from "../util/atomic.ts";
 
@@ -65,7 +65,6 @@ export async function candidates(outputs: string): Promise<Candidate[]> {
         training: { earlyStopping: unknown };
       };
     };
-    const { seed: _seed, ...rest } = config;
     // Runs on a slice of the data (the smoke test) are not candidates: their
     // validation slices are too small to compare with full runs.
     if (config.data.limit) continue;
@@ -83,7 +82,7 @@ export async function candidates(outputs: string): Promise<Candidate[]> {
     out.push({
       id,
       family: config.family,
-      configKey: canonicalJson(rest),
+      configKey: configKey(config),
       valAccuracy: kept.val_accuracy,
       valLoss: kept.val_loss,
       testMacroF1: metrics.test.macroF1,

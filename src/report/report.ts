@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { type Experiment, loadExperiment } from "../sweep/experiment.ts";
-import { canonicalJson, runId } from "../sweep/run_id.ts";
+import { configKey, runId } from "../sweep/run_id.ts";
 import {
   type Family,
   familyDefaults,
@@ -272,6 +272,19 @@ function seedSection(groups: readonly SeedGroup[]): string {
   ].join("\n");
 }
 
+/** Examples in the test set, from the per-class supports (0 if absent). */
+function testSize(metrics: RunMetrics): number {
+  return metrics.test.perClass.reduce((n, c) => n + c.support, 0);
+}
+
+/**
+ * Sampling error of a score `p` measured on `n` test examples, as for a
+ * proportion: sqrt(p (1 - p) / n). Used as the scale of a macro-F1 too.
+ */
+function standardError(p: number, n: number): number {
+  return Math.sqrt(p * (1 - p) / n);
+}
+
 /** A study's variations folded into configurations (seed left out). */
 interface ConfigScore {
   label: string;
@@ -299,8 +312,7 @@ export function studyVerdict(
   const byConfig = new Map<string, ConfigScore>();
   results.forEach((r, i) => {
     if (!r.metrics) return;
-    const { seed: _seed, ...rest } = exp.runs[i]!.config;
-    const key = canonicalJson(rest);
+    const key = configKey(exp.runs[i]!.config);
     if (byConfig.has(key)) return;
     const group = groups.find((g) => g.configKey === key);
     byConfig.set(key, {
@@ -310,7 +322,7 @@ export function studyVerdict(
         } (mean of ${group.seeds.length} seeds)`
         : r.label,
       f1: group ? group.mean : r.metrics.test.macroF1,
-      testSize: r.metrics.test.perClass.reduce((n, c) => n + c.support, 0),
+      testSize: testSize(r.metrics),
       seeds: group ? group.seeds.length : 1,
     });
   });
@@ -336,7 +348,7 @@ export function studyVerdict(
     // Seed noise unmeasured: only the test set's own sampling error, about
     // sqrt(p (1 - p) / n) for a score p on n examples, gives a scale.
     const n = top.testSize;
-    const se = n > 0 ? Math.sqrt(top.f1 * (1 - top.f1) / n) * 100 : Infinity;
+    const se = n > 0 ? standardError(top.f1, n) * 100 : Infinity;
     verdict = `leads ${next.label} by ${margin.toFixed(1)} points of ` +
       `macro-F1, from one run each` +
       (margin > 3 * se
@@ -490,11 +502,10 @@ function narrowPass(
 ): string | undefined {
   const bar = QUALITY_BAR[family];
   const chosen = runs.find((r) => r.id === best.id);
-  const n = chosen?.metrics?.test.perClass.reduce((s, c) => s + c.support, 0) ??
-    0;
+  const n = chosen?.metrics ? testSize(chosen.metrics) : 0;
   if (n === 0) return undefined;
   const p = best.testMacroF1;
-  const se = Math.sqrt(p * (1 - p) / n);
+  const se = standardError(p, n);
   const group = groups.find((g) =>
     g.configKey === best.configKey && g.family === family
   );
@@ -535,9 +546,8 @@ function madeTheDifference(
         ", ",
       )
       : "nothing: it is the default configuration";
-    const { seed: _seed, ...rest } = chosen.config;
     const group = groups.find((g) =>
-      g.configKey === canonicalJson(rest) &&
+      g.configKey === configKey(chosen.config) &&
       g.seeds.includes(chosen.config.seed)
     );
     const low = group ? Math.min(...group.macroF1) : 0;
@@ -547,9 +557,8 @@ function madeTheDifference(
         `${high.toFixed(4)}: the seed, picked on validation accuracy, is ` +
         "part of the single model's score."
       : "";
-    const { seed: _baseSeed, ...baseRest } = base.config;
     const baseGroup = groups.find((g) =>
-      g.configKey === canonicalJson(baseRest)
+      g.configKey === configKey(base.config)
     );
     const scores = `test macro-F1 ${base.macroF1.toFixed(4)} with the ` +
       `defaults, ${chosen.macroF1.toFixed(4)} chosen.` +

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { canonicalJson } from "../sweep/run_id.ts";
+import { configKey } from "../sweep/run_id.ts";
 import type { RunConfig } from "../sweep/schema.ts";
 
 /** One finished run: its id, config, test macro-F1 and a readable name. */
@@ -49,8 +49,7 @@ export function seedGroups(runs: readonly SeededRun[]): SeedGroup[] {
   for (const run of runs) {
     if (seen.has(run.id)) continue;
     seen.add(run.id);
-    const { seed: _seed, ...rest } = run.config;
-    const key = canonicalJson(rest);
+    const key = configKey(run.config);
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   const out: SeedGroup[] = [];

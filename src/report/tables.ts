@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import type { Experiment } from "../sweep/experiment.ts";
-import { canonicalJson, runId } from "../sweep/run_id.ts";
+import { configKey, runId } from "../sweep/run_id.ts";
 import { parseHistoryCsv } from "../sweep/history.ts";
 import type { EpochRecord } from "../train/fit.ts";
 import { lossPlotSvg } from "./svg.ts";
@@ -196,9 +196,9 @@ function foldSeeds(
 ): VariationResult[] {
   const groups = new Map<string, VariationResult[]>();
   for (const r of done) {
-    const run = exp.runs.find((p) => p.label === r.label);
-    const { seed: _seed, ...rest } = run?.config ?? { seed: 0, id: r.id };
-    const key = canonicalJson(rest);
+    // Labels are unique within an experiment file.
+    const run = exp.runs.find((p) => p.label === r.label)!;
+    const key = configKey(run.config);
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
   return [...groups.values()].map((g) => {

@@ -30,6 +30,15 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/**
+ * The canonical JSON of a config without its seed: runs of one
+ * configuration trained with different seeds share it.
+ */
+export function configKey(config: { seed: number }): string {
+  const { seed: _seed, ...rest } = config;
+  return canonicalJson(rest);
+}
+
 /** `<family>-<12 hex digits>` from the hash of the resolved config. */
 export function runId(config: RunConfig): string {
   const hash = createHash("sha256")

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { parseExperiment } from "../../src/sweep/experiment.ts";
 import { ConfigError } from "../../src/sweep/validate.ts";
-import { canonicalJson, runId } from "../../src/sweep/run_id.ts";
+import { canonicalJson, configKey, runId } from "../../src/sweep/run_id.ts";
 import { planRuns } from "../../src/sweep/sweep.ts";
 
 const FILE = "experiments/test.yaml";
@@ -168,6 +168,11 @@ Deno.test("canonical JSON sorts keys at every level", () => {
     canonicalJson({ b: [{ d: 1, c: 2 }], a: null }),
     '{"a":null,"b":[{"c":2,"d":1}]}',
   );
+});
+
+Deno.test("configKey: the canonical config without its seed", () => {
+  assert.equal(configKey({ seed: 1, b: 2, a: 1 }), '{"a":1,"b":2}');
+  assert.equal(configKey({ seed: 7, a: 1, b: 2 }), '{"a":1,"b":2}');
 });
 
 Deno.test("every committed experiment file is valid", async () => {
