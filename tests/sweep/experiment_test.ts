@@ -171,8 +171,20 @@ Deno.test("canonical JSON sorts keys at every level", () => {
 });
 
 Deno.test("configKey: the canonical config without its seed", () => {
-  assert.equal(configKey({ seed: 1, b: 2, a: 1 }), '{"a":1,"b":2}');
-  assert.equal(configKey({ seed: 7, a: 1, b: 2 }), '{"a":1,"b":2}');
+  const exp = parseExperiment(
+    `family: lstm
+variations:
+  - { label: a, set: { seed: 1 } }
+  - { label: b, set: { seed: 2 } }
+  - { label: c, set: { seed: 2, model.units: [32] } }
+`,
+    FILE,
+  );
+  const [a, b, c] = exp.runs.map((r) => r.config);
+  assert.equal(configKey(a!), configKey(b!));
+  assert.notEqual(configKey(b!), configKey(c!));
+  const { seed: _seed, ...rest } = a!;
+  assert.equal(configKey(a!), canonicalJson(rest));
 });
 
 Deno.test("every committed experiment file is valid", async () => {
